@@ -1,0 +1,116 @@
+"""Reverse-mode automatic differentiation: graph nodes, the engine, and the entry points
+`backward` and `grad`."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import array_module
+from .engine import run_backward
+from .function import Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import gradcheck
+
+__all__ = ["Function", "backward", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled",
+           "is_grad_enabled"]
+
+
+def _root_gradients(outputs, grad_outputs, create_graph: bool) -> list:
+    """One gradient per output: ones for a scalar, else the one given (checked and copied)."""
+    from ..tensor import Tensor
+
+    grads = []
+    for i, out in enumerate(outputs):
+        given = None if grad_outputs is None else grad_outputs[i]
+        if given is None:
+            if out.data.size != 1:
+                raise RuntimeError(
+                    f"backward: grad can be implicitly created only for scalar outputs; this output "
+                    f"has shape {out.shape}, so pass `gradient` of that shape"
+                )
+            g = array_module(out.data).ones(out.shape, dtype=out.dtype)
+        else:
+            g_data = given.data if isinstance(given, Tensor) else np.asarray(given)
+            if g_data.shape != out.shape:
+                raise RuntimeError(
+                    f"backward: gradient has shape {g_data.shape} but the output has shape {out.shape}"
+                )
+            if create_graph and isinstance(given, Tensor):
+                grads.append(given)
+                continue
+            g = g_data.astype(out.dtype, copy=True)
+        grads.append(Tensor._make(g, None) if create_graph else g)
+    return grads
+
+
+def _as_list(tensors) -> list:
+    from ..tensor import Tensor
+
+    return [tensors] if isinstance(tensors, Tensor) else list(tensors)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
+    """Accumulate into `.grad` of the leaves the gradient of `tensors` (see Tensor.backward)."""
+    outputs = _as_list(tensors)
+    if grad_tensors is not None:
+        grad_tensors = _as_list(grad_tensors) if not isinstance(grad_tensors, (list, tuple)) else list(grad_tensors)
+    for out in outputs:
+        if not out.requires_grad:
+            raise RuntimeError(
+                "backward: the tensor does not require grad and has no grad_fn; "
+                "create the inputs with requires_grad=True (or call requires_grad_())"
+            )
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = [out._node for out in outputs]
+    if inputs is not None:
+        inputs = _as_list(inputs)
+        got = run_backward(roots, _root_gradients(outputs, grad_tensors, create_graph), retain_graph,
+                           create_graph, capture={t._node: t for t in inputs})
+        from .engine import deposit
+
+        for t in inputs:
+            g = got.get(t._node)
+            if g is not None:
+                deposit(t, g, create_graph, set())
+        return
+    run_backward(roots, _root_gradients(outputs, grad_tensors, create_graph), retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple:
+    """Gradients of `outputs` with respect to `inputs`, returned (not stored in `.grad`).
+
+    >>> x = memograd.tensor(3.0, requires_grad=True)
+    >>> (dx,) = memograd.autograd.grad(x ** 3, x, create_graph=True)   # 3x^2 = 27
+    >>> (dxx,) = memograd.autograd.grad(dx, x)                          # 6x = 18
+    """
+    from ..tensor import Tensor
+
+    outputs = _as_list(outputs)
+    inputs = _as_list(inputs)
+    if grad_outputs is not None:
+        grad_outputs = _as_list(grad_outputs) if not isinstance(grad_outputs, (list, tuple)) else list(grad_outputs)
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: an input of shape {t.shape} does not require grad")
+    for out in outputs:
+        if not out.requires_grad:
+            raise RuntimeError("grad: an output does not require grad and has no grad_fn")
+    if retain_graph is None:
+        retain_graph = create_graph
+    nodes = [t._node for t in inputs]
+    got = run_backward([out._node for out in outputs], _root_gradients(outputs, grad_outputs, create_graph),
+                       retain_graph, create_graph, capture=set(nodes))
+    result = []
+    for t, node in zip(inputs, nodes):
+        g = got.get(node)
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: an input of shape {t.shape} was not used to compute the outputs; "
+                    "pass allow_unused=True to get None for it"
+                )
+            result.append(None)
+        else:
+            result.append(g if isinstance(g, Tensor) else Tensor._make(g, None))
+    return tuple(result)

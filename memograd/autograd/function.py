@@ -1,0 +1,277 @@
+"""Graph nodes. Every recorded operation becomes one node that remembers where its
+inputs came from (`next`) and what its backward needs (`saved`). Built-in ops and user
+`Function`s share this class; they differ only in what their forward sees (arrays for the
+built-ins, which is faster; tensors for user code, as in PyTorch)."""
+from __future__ import annotations
+
+import weakref
+
+from . import grad_mode
+
+# The version clock. An in-place op stamps the tensor it changes with a fresh tick; a node
+# records the tick at which it was made. A saved tensor stamped later than its node was
+# changed after being saved, and backward refuses it. Nodes only look at tensors when the
+# clock moved at all, so the check is one integer comparison per node in the common case.
+clock = [0]
+
+OUTPUT = object()  # placeholder in `saved_src` for "this op's own output"
+
+
+def tick() -> int:
+    clock[0] += 1
+    return clock[0]
+
+
+class Node:
+    """One recorded op. `next[i]` is the node that receives the gradient of input i
+    (the input's own grad_fn, or its AccumulateGrad when it is a leaf), or None when that
+    input needs no gradient. `shape`/`dtype` describe the op's output: gradients arriving
+    here are reduced and cast to them in exactly one place, the engine."""
+
+    __slots__ = ("next", "saved", "saved_src", "stamp", "shape", "dtype", "retained", "__weakref__")
+
+    tensor_io = False  # True for user Functions: their backward sees tensors, not arrays
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        return self.next
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        return tuple(edge is not None for edge in self.next)
+
+    def save_for_backward(self, *values) -> None:
+        self.saved = values
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self.saved is None:
+            raise_freed(self)
+        return self.saved
+
+    def saved_as_tensors(self) -> tuple:
+        """The saved values as tensors connected to the graph, for `create_graph=True`: a
+        saved input is that input; the saved output is a tensor made by this very node."""
+        from ..tensor import Tensor
+
+        values = []
+        for value, src in zip(self.saved, self.saved_src):
+            if src is OUTPUT:
+                values.append(Tensor._make(value, self))
+            elif src is not None:
+                values.append(src)
+            else:
+                values.append(value)
+        return tuple(values)
+
+    def check_versions(self) -> None:
+        if clock[0] <= self.stamp:
+            return
+        if self.stamp < 0:
+            raise_modified(self, "its output")
+        for src in self.saved_src:
+            if src is not None and src is not OUTPUT and src._root()._version > self.stamp:
+                raise_modified(self, f"a saved input of shape {src.shape}")
+
+
+def raise_freed(node: Node):
+    raise RuntimeError(
+        f"{node.name}: trying to backward through the graph a second time (or to use saved "
+        "values after they were freed). Pass retain_graph=True to the first backward() "
+        "if you need to go through the graph again."
+    )
+
+
+def raise_modified(node: Node, what: str):
+    raise RuntimeError(
+        f"{node.name}: {what} was modified by an in-place operation after the forward pass "
+        "saved it for backward; the gradient would be wrong. Clone the tensor before "
+        "changing it in place, or change it after backward()."
+    )
+
+
+class AccumulateGrad(Node):
+    """The node behind a leaf tensor: adds the arriving gradient into `leaf.grad`.
+    Holds the leaf weakly, so a graph never keeps a dead leaf alive."""
+
+    __slots__ = ("leaf_ref",)
+
+    def __init__(self, leaf):
+        self.leaf_ref = weakref.ref(leaf)
+        self.next = ()
+        self.saved = ()
+        self.saved_src = ()
+        self.stamp = 0
+        self.shape = leaf.data.shape
+        self.dtype = leaf.data.dtype
+        self.retained = None
+
+    @property
+    def variable(self):
+        return self.leaf_ref()
+
+
+class Op(Node):
+    """Base of the built-in ops. Subclasses define
+
+        @staticmethod
+        def forward(ctx, *arrays, **params) -> array
+        @staticmethod
+        def backward(ctx, grad_out) -> gradient, or a tuple with one per input (None: none)
+
+    `forward` sees the inputs' arrays. `backward` sees arrays in plain backprop and tensors
+    under `create_graph=True`, so it must use only operators and the helpers of
+    `memograd.ops.dual` — which is what makes higher-order gradients come for free."""
+
+    __slots__ = ()
+
+    @classmethod
+    def apply(cls, *args, **params):
+        from ..tensor import Tensor
+
+        ctx = cls.__new__(cls)
+        ctx.saved = ()
+        arrays = []
+        record = False
+        for arg in args:
+            if isinstance(arg, Tensor):
+                arrays.append(arg.data)
+                if arg._requires_grad:
+                    record = True
+            else:
+                arrays.append(arg)
+        try:
+            out = cls.forward(ctx, *arrays, **params)
+        except (ValueError, TypeError, IndexError) as err:
+            raise type(err)(describe_failure(cls, args, err)) from None
+        if not (record and grad_mode.state[0]) or out.dtype.kind not in "fc":
+            return Tensor._make(out, None)
+        ctx.next = tuple(
+            (arg.grad_fn or arg._accumulator()) if isinstance(arg, Tensor) and arg._requires_grad else None
+            for arg in args
+        )
+        ctx.stamp = clock[0]
+        ctx.shape = out.shape
+        ctx.dtype = out.dtype
+        ctx.retained = None
+        if ctx.saved:
+            ctx.saved_src = _sources(ctx.saved, args, arrays, out)
+        else:
+            ctx.saved_src = ()
+        result = Tensor._make(out, ctx)
+        if cls.is_view:
+            result._base = args[0]._root()
+        return result
+
+    is_view = False  # True when the output shares memory with input 0
+
+
+def _sources(saved, args, arrays, out) -> tuple:
+    sources = []
+    for value in saved:
+        if value is out:
+            sources.append(OUTPUT)
+            continue
+        for arg, array in zip(args, arrays):
+            if value is array and array is not arg:
+                sources.append(arg)
+                break
+        else:
+            sources.append(None)
+    return tuple(sources)
+
+
+def describe_failure(cls, args, err) -> str:
+    shapes = ", ".join(str(tuple(getattr(a, "shape", ()))) if hasattr(a, "shape") else type(a).__name__ for a in args)
+    return f"{cls.__name__}: {err} (inputs: {shapes})"
+
+
+class FunctionCtx(Node):
+    """`ctx` of a user Function: any attribute may be set on it."""
+
+    tensor_io = True
+
+
+class Function:
+    """A user-defined differentiable op, written as in PyTorch:
+
+        class Cube(memograd.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x ** 3
+            @staticmethod
+            def backward(ctx, grad_out):
+                (x,) = ctx.saved_tensors
+                return 3 * x ** 2 * grad_out
+
+        y = Cube.apply(x)
+
+    `forward` runs without recording and may return a tensor or a tuple of tensors;
+    `backward` gets one gradient per output and returns one per input (None for none)."""
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("Function subclasses must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("Function subclasses must define backward(ctx, *grads)")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from ..tensor import Tensor
+
+        ctx = _UserNode(cls)
+        with grad_mode.no_grad():
+            outputs = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        record = grad_mode.state[0] and any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        if not record:
+            return outputs
+        ctx.next = tuple(
+            (a.grad_fn or a._accumulator()) if isinstance(a, Tensor) and a._requires_grad else None for a in args
+        )
+        ctx.stamp = clock[0]
+        ctx.retained = None
+        ctx.saved_src = tuple(v if isinstance(v, Tensor) else None for v in ctx.saved)
+        ctx.n_outputs = len(outs)
+        ctx.shape = outs[0].shape if ctx.n_outputs == 1 else None
+        ctx.dtype = outs[0].dtype if ctx.n_outputs == 1 else None
+        if ctx.n_outputs != 1:
+            raise NotImplementedError(f"{cls.__name__}: Functions with several outputs are not supported yet")
+        out = outs[0]
+        result = Tensor._make(out.data, ctx)
+        return result if single else (result,)
+
+
+class _UserNode(FunctionCtx):
+    """The node (and ctx) of one call of a user Function."""
+
+    def __init__(self, fn_cls):
+        self.fn_cls = fn_cls
+        self.saved = ()
+
+    @property
+    def name(self) -> str:
+        return self.fn_cls.__name__ + "Backward"
+
+    def run_backward(self, grad_out):
+        """Call the user's backward with tensors, whatever the engine's mode."""
+        from ..tensor import Tensor
+
+        if not isinstance(grad_out, Tensor):
+            grad_out = Tensor._make(grad_out, None)
+        grads = self.fn_cls.backward(self, grad_out)
+        return grads if isinstance(grads, tuple) else (grads,)
+
+    def saved_as_tensors(self) -> tuple:
+        return self.saved

@@ -1,0 +1,146 @@
+"""Making tensors: from data, filled, random, ranges. All take `dtype=`, `device=` and
+`requires_grad=`, as in PyTorch; floats default to `get_default_dtype()` (float32)."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes
+from .backend import device as _device
+from .random import rng
+from .tensor import Tensor
+
+
+def _finish(array: np.ndarray, requires_grad: bool, device=None) -> Tensor:
+    if device is not None:
+        _device(device)  # a clear error for anything but the CPU
+    t = Tensor._make(array, None)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _shape(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        return tuple(size[0])
+    return tuple(size)
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data` (nested lists, numbers, arrays or tensors).
+
+    >>> memograd.tensor([[1.0, 2.0]], requires_grad=True)
+    tensor([[1., 2.]], requires_grad=True)
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
+        data = [d.data if isinstance(d, Tensor) else d for d in data]
+    target = dtypes.to_dtype(dtype) if dtype is not None else dtypes.infer_dtype(data)
+    return _finish(np.array(data, dtype=target), requires_grad, device)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like `tensor`, but shares memory with a NumPy array when no conversion is needed."""
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtypes.to_dtype(dtype)):
+        return _finish(data, False, device)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with `array` (its dtype kept)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a NumPy array, got {type(array).__name__}")
+    return Tensor._make(array, None)
+
+
+def _filled(fill, size, dtype, device, requires_grad) -> Tensor:
+    return _finish(np.full(_shape(size), fill, dtype=dtypes.to_dtype(dtype)), requires_grad, device)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _filled(0, size, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _filled(1, size, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.empty(_shape(size), dtype=dtypes.to_dtype(dtype)), requires_grad, device)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = dtypes.infer_dtype(fill_value)
+    return _filled(fill_value, (size,) if isinstance(size, int) else size, dtype, device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.eye(n, m, dtype=dtypes.to_dtype(dtype)), requires_grad, device)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Like PyTorch: integer arguments give int64, any float argument the default float."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_float = any(isinstance(v, float) for v in (start, end, step))
+        dtype = dtypes.get_default_dtype() if is_float else dtypes.int64
+    return _finish(np.arange(start, end, step).astype(dtypes.to_dtype(dtype)), requires_grad, device)
+
+
+def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.linspace(start, end, steps).astype(dtypes.to_dtype(dtype)), requires_grad, device)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from the global (or given) generator."""
+    data = rng(generator).standard_normal(_shape(size), dtype=np.float64).astype(dtypes.to_dtype(dtype))
+    return _finish(data, requires_grad, device)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples on [0, 1)."""
+    data = rng(generator).random(_shape(size)).astype(dtypes.to_dtype(dtype))
+    return _finish(data, requires_grad, device)
+
+
+def randint(low, high=None, size=(), generator=None, dtype=None, device=None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    data = rng(generator).integers(low, high, size=tuple(size)).astype(dtypes.to_dtype(dtype or dtypes.int64))
+    return _finish(data, False, device)
+
+
+def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
+    return _finish(rng(generator).permutation(n).astype(dtypes.to_dtype(dtype or dtypes.int64)), False, device)
+
+
+def _like(fn, x: Tensor, dtype, device, requires_grad, *args) -> Tensor:
+    return fn(*args, x.shape, dtype=dtype or x.dtype, device=device, requires_grad=requires_grad)
+
+
+def zeros_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _like(zeros, x, dtype, device, requires_grad)
+
+
+def ones_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _like(ones, x, dtype, device, requires_grad)
+
+
+def empty_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _like(empty, x, dtype, device, requires_grad)
+
+
+def full_like(x: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return full(x.shape, fill_value, dtype=dtype or x.dtype, device=device, requires_grad=requires_grad)
+
+
+def randn_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _like(randn, x, dtype, device, requires_grad)
+
+
+def rand_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _like(rand, x, dtype, device, requires_grad)

@@ -1,0 +1,34 @@
+"""Every differentiable op of memograd, in one list.
+
+Each op is a class with `forward` and `backward` side by side, in the file of its family:
+
+    arith     Add Sub Neg Mul Div Pow Maximum Minimum MatMul
+    unary     Exp Log Log1p Sqrt Rsqrt Reciprocal Sin Cos Tanh Sigmoid Relu Abs Sign Clamp
+    reduce    Sum Mean Prod Amax Amin SelectAlong(max/min with dim) Var Std LogSumExp Norm
+    shape     Reshape Permute Expand Repeat Cat Stack Pad
+    indexing  GetItem View IndexAdd
+    select    Where
+    softmax   Softmax LogSoftmax
+    convert   Clone Cast
+
+Backward rules may only use operators and the helpers of `dual`, so that each rule runs on
+arrays (plain backprop) and on tensors (`create_graph=True`) alike.
+"""
+from .arith import Add, Div, MatMul, Maximum, Minimum, Mul, Neg, Pow, Sub
+from .convert import Cast, Clone
+from .indexing import GetItem, IndexAdd, View
+from .reduce import Amax, Amin, LogSumExp, Mean, Norm, Prod, SelectAlong, Std, Sum, Var
+from .select import Where
+from .shape import Cat, Expand, Pad, Permute, Repeat, Reshape, Stack
+from .softmax import LogSoftmax, Softmax
+from .unary import (
+    Abs, Clamp, Cos, Exp, Log, Log1p, Reciprocal, Relu, Rsqrt, Sigmoid, Sign, Sin, Sqrt, Tanh,
+)
+
+ALL_OPS = (
+    Add, Sub, Neg, Mul, Div, Pow, Maximum, Minimum, MatMul,
+    Exp, Log, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, Abs, Sign, Clamp,
+    Sum, Mean, Prod, Amax, Amin, SelectAlong, Var, Std, LogSumExp, Norm,
+    Reshape, Permute, Expand, Repeat, Cat, Stack, Pad,
+    GetItem, View, IndexAdd, Where, Softmax, LogSoftmax, Clone, Cast,
+)

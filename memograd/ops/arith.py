@@ -1,0 +1,219 @@
+"""Arithmetic: + - * / ** @ and elementwise maximum/minimum.
+
+Rules return gradients in the broadcast output shape; the engine sums them back to each
+input's shape (`dual.sum_to`), so no rule here repeats that bookkeeping."""
+from __future__ import annotations
+
+from ..autograd.function import Op
+from . import dual
+
+
+class Add(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out, grad_out
+
+
+class Sub(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out, -grad_out
+
+
+class Neg(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return -grad_out
+
+
+class Mul(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b = ctx.saved
+        a_edge, b_edge = ctx.next
+        return (grad_out * b if a_edge is not None else None, grad_out * a if b_edge is not None else None)
+
+
+class Div(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        out = a / b
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b = ctx.saved
+        a_edge, b_edge = ctx.next
+        grad_a = grad_out / b if a_edge is not None else None
+        grad_b = -grad_out * a / (b * b) if b_edge is not None else None
+        return grad_a, grad_b
+
+
+class Pow(Op):
+    """a ** b, for a tensor exponent or a constant one."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b, out = ctx.saved
+        a_edge, b_edge = ctx.next
+        grad_a = grad_out * b * a ** (b - 1) if a_edge is not None else None
+        grad_b = None
+        if b_edge is not None:
+            # d(a^b)/db = a^b log a; where a == 0 the limit (for b > 0) is 0, as PyTorch gives.
+            grad_b = dual.where(a == 0, 0.0, grad_out * out * dual.log(dual.where(a == 0, 1.0, a)))
+        return grad_a, grad_b
+
+
+class Maximum(Op):
+    """Elementwise maximum; at ties each input gets half the gradient, as in PyTorch."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = dual.array_module(a if hasattr(a, "shape") else b)
+        ctx.save_for_backward(share_of_first(xp, a > b, a == b))
+        return xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (share,) = ctx.saved
+        return grad_out * share, grad_out * (1 - share)
+
+
+class Minimum(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = dual.array_module(a if hasattr(a, "shape") else b)
+        ctx.save_for_backward(share_of_first(xp, a < b, a == b))
+        return xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (share,) = ctx.saved
+        return grad_out * share, grad_out * (1 - share)
+
+
+def share_of_first(xp, wins, ties):
+    """1 where the first input wins, 0.5 at ties, 0 elsewhere (a constant mask)."""
+    return xp.asarray(wins, dtype="float32") + xp.asarray(ties, dtype="float32") * 0.5
+
+
+class MatMul(Op):
+    """Matrix product with NumPy's rules: 1-D operands get a unit axis that is dropped
+    again, leading (batch) axes broadcast."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError("both arguments to matmul need at least 1 dimension")
+        k_a = a.shape[-1]
+        k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+        if k_a != k_b:
+            raise ValueError(f"inner dimensions differ: {a.shape} @ {b.shape} ({k_a} != {k_b})")
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b = ctx.saved
+        a_edge, b_edge = ctx.next
+        if a.ndim == 1 and b.ndim == 1:
+            return (grad_out * b if a_edge else None, grad_out * a if b_edge else None)
+        # Treat 1-D operands as a row (a) or a column (b), as matmul itself does.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad_out
+        if a.ndim == 1:
+            g2 = g2[..., None, :]
+        if b.ndim == 1:
+            g2 = g2[..., None]
+        grad_a = grad_b = None
+        if a_edge is not None:
+            grad_a = g2 @ b2.mT
+            if a.ndim == 1:
+                grad_a = grad_a[..., 0, :]
+        if b_edge is not None:
+            grad_b = a2.mT @ g2
+            if b.ndim == 1:
+                grad_b = grad_b[..., 0]
+        return grad_a, grad_b
+
+
+# ---- functions ---------------------------------------------------------------------------
+
+
+def add(a, b):
+    return Add.apply(a, b)
+
+
+def sub(a, b):
+    return Sub.apply(a, b)
+
+
+def mul(a, b):
+    return Mul.apply(a, b)
+
+
+def div(a, b):
+    return Div.apply(a, b)
+
+
+def neg(a):
+    return Neg.apply(a)
+
+
+def pow(a, b):  # noqa: A001 - PyTorch's name
+    return Pow.apply(a, b)
+
+
+def maximum(a, b):
+    return Maximum.apply(a, b)
+
+
+def minimum(a, b):
+    return Minimum.apply(a, b)
+
+
+def matmul(a, b):
+    return MatMul.apply(a, b)

@@ -1,0 +1,96 @@
+"""Indexing: `x[index]` with ints, slices (with steps), None, Ellipsis, integer arrays
+or tensors and boolean masks, and its gradient, which adds the output gradient back
+into a zero tensor at the same positions (repeated positions add up)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Op
+from ..backend import array_module
+
+
+def normalize_index(index):
+    """Tensors and lists inside an index become arrays, so NumPy sees one index form."""
+    from ..tensor import Tensor
+
+    if isinstance(index, tuple):
+        return tuple(normalize_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def is_basic(index) -> bool:
+    """True when `index` only has ints, slices, None and Ellipsis: the result is a view."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+def scatter_add(shape: tuple, index, values):
+    xp = array_module(values)
+    out = xp.zeros(shape, dtype=values.dtype)
+    if is_basic(index):
+        out[index] = values  # positions are distinct: plain assignment is enough
+    else:
+        xp.add.at(out, index, values)
+    return out
+
+
+class GetItem(Op):
+    __slots__ = ("index", "in_shape")
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index = index
+        ctx.in_shape = x.shape
+        try:
+            return x[index]
+        except IndexError as err:
+            raise IndexError(f"index {describe(index)} is out of range for shape {x.shape}: {err}") from None
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        from . import dual
+
+        return dual.index_add(ctx.in_shape, ctx.index, grad_out)
+
+
+class View(GetItem):
+    """Basic indexing: the result shares memory with the input."""
+
+    __slots__ = ()
+    is_view = True
+
+
+class IndexAdd(Op):
+    """zeros(shape) with `values` added at `index`: the gradient of GetItem, as an op of its
+    own so that it too can be differentiated (its gradient is GetItem again)."""
+
+    __slots__ = ("index",)
+
+    @staticmethod
+    def forward(ctx, values, shape, index):
+        ctx.index = index
+        return scatter_add(shape, index, values)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out[ctx.index]
+
+
+def describe(index) -> str:
+    parts = index if isinstance(index, tuple) else (index,)
+    shown = []
+    for p in parts:
+        if hasattr(p, "shape") and getattr(p, "ndim", 0) > 0:
+            shown.append(f"array{tuple(p.shape)}")
+        else:
+            shown.append(repr(p))
+    return "[" + ", ".join(shown) + "]"
+
+
+def getitem(x, index):
+    index = normalize_index(index)
+    return (View if is_basic(index) else GetItem).apply(x, index=index)

@@ -1,0 +1,292 @@
+"""Reductions over `dim` (an int, a tuple, negative counts from the end, None for all)
+with `keepdim`. A reduction's gradient is the output gradient with the reduced axes put
+back (`dual.keep_dims`) and broadcast over the input, times the local derivative."""
+from __future__ import annotations
+
+import math
+
+from ..autograd.function import Op
+from ..backend import array_module
+from . import dual
+
+
+def normalize_dims(dim, ndim: int, op: str) -> tuple:
+    """`dim` as a sorted tuple of non-negative axes, with a clear error when out of range."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions")
+        out.append(d % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: dim {dim} repeats an axis")
+    return tuple(sorted(out)) if ndim else ()
+
+
+class Reduction(Op):
+    """Common state of the reductions: which axes, keepdim, and the input's shape."""
+
+    __slots__ = ("axes", "keepdim", "in_shape")
+
+    def setup(ctx, x, dim, keepdim: bool, op: str) -> tuple:
+        ctx.axes = normalize_dims(dim, x.ndim, op)
+        ctx.keepdim = keepdim
+        ctx.in_shape = x.shape
+        return ctx.axes
+
+    def spread(ctx, grad_out):
+        """The output gradient reshaped with the reduced axes as size 1."""
+        return grad_out if ctx.keepdim else dual.keep_dims(grad_out, ctx.axes, len(ctx.in_shape))
+
+    def count(ctx) -> int:
+        return math.prod(ctx.in_shape[a] for a in ctx.axes)
+
+
+class Sum(Reduction):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, dim=None, keepdim=False):
+        axes = ctx.setup(x, dim, keepdim, "sum")
+        return x.sum(axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return dual.expand_to(ctx.spread(grad_out), ctx.in_shape)
+
+
+class Mean(Reduction):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, dim=None, keepdim=False):
+        axes = ctx.setup(x, dim, keepdim, "mean")
+        return x.mean(axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return dual.expand_to(ctx.spread(grad_out) * (1.0 / ctx.count()), ctx.in_shape)
+
+
+class Prod(Reduction):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, dim=None, keepdim=False):
+        axes = ctx.setup(x, dim, keepdim, "prod")
+        out = x.prod(axis=axes, keepdims=True)
+        ctx.save_for_backward(x, out, others_product(x, axes))
+        return out if keepdim else out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, out, others = ctx.saved
+        grad = ctx.spread(grad_out)
+        if dual.is_tensor(x):  # differentiable form; exact wherever x has no zeros
+            return grad * out / x
+        return grad * others
+
+
+def others_product(x, axes: tuple):
+    """For each element, the product of all the others in its reduction group: the
+    derivative of prod, correct even where x has zeros (so no division)."""
+    xp = array_module(x)
+    moved = xp.moveaxis(x, axes, tuple(range(-len(axes), 0)))
+    flat = moved.reshape(moved.shape[: moved.ndim - len(axes)] + (-1,))
+    ones = xp.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+    before = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = xp.flip(xp.cumprod(xp.flip(xp.concatenate([flat[..., 1:], ones], axis=-1), -1), axis=-1), -1)
+    result = (before * after).reshape(moved.shape)
+    return xp.moveaxis(result, tuple(range(-len(axes), 0)), axes)
+
+
+class Extreme(Reduction):
+    """amax/amin: the gradient is shared evenly among the elements equal to the extreme."""
+
+    __slots__ = ()
+    pick = "max"
+
+    @staticmethod
+    def forward(ctx, x, dim=None, keepdim=False):
+        axes = ctx.setup(x, dim, keepdim, "a" + ctx.pick)
+        if x.size == 0:
+            raise ValueError(f"a{ctx.pick}: cannot reduce an empty tensor")
+        out = getattr(x, ctx.pick)(axis=axes, keepdims=True)
+        hits = x == out
+        ctx.save_for_backward((hits / hits.sum(axis=axes, keepdims=True)).astype(x.dtype))
+        return out if keepdim else out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (share,) = ctx.saved
+        return ctx.spread(grad_out) * share
+
+
+class Amax(Extreme):
+    __slots__ = ()
+    pick = "max"
+
+
+class Amin(Extreme):
+    __slots__ = ()
+    pick = "min"
+
+
+class SelectAlong(Reduction):
+    """max(dim)/min(dim) values: the gradient goes to the one element that was picked."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, indices, dim, keepdim=False):
+        (axis,) = ctx.setup(x, dim, keepdim, "max")
+        xp = array_module(x)
+        idx = xp.expand_dims(indices, axis)
+        out = xp.take_along_axis(x, idx, axis=axis)
+        picked = xp.zeros(x.shape, dtype=bool)
+        xp.put_along_axis(picked, idx, True, axis=axis)
+        ctx.save_for_backward(picked)
+        return out if keepdim else out.squeeze(axis)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (picked,) = ctx.saved
+        return ctx.spread(grad_out) * picked
+
+
+class Var(Reduction):
+    """Variance with `correction` (1: unbiased, PyTorch's default; 0: population)."""
+
+    __slots__ = ("correction",)
+
+    @staticmethod
+    def forward(ctx, x, dim=None, correction=1, keepdim=False):
+        axes = ctx.setup(x, dim, keepdim, "var")
+        ctx.correction = correction
+        ctx.save_for_backward(x)
+        return x.var(axis=axes, ddof=correction, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        centered = x - x.mean(axis=ctx.axes, keepdims=True)
+        return ctx.spread(grad_out) * centered * (2.0 / (ctx.count() - ctx.correction))
+
+
+class Std(Reduction):
+    __slots__ = ("correction",)
+
+    @staticmethod
+    def forward(ctx, x, dim=None, correction=1, keepdim=False):
+        axes = ctx.setup(x, dim, keepdim, "std")
+        ctx.correction = correction
+        out = x.std(axis=axes, ddof=correction, keepdims=True)
+        ctx.save_for_backward(x, out)
+        return out if keepdim else out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, out = ctx.saved
+        centered = x - x.mean(axis=ctx.axes, keepdims=True)
+        return ctx.spread(grad_out) * centered / (out * (ctx.count() - ctx.correction))
+
+
+class LogSumExp(Reduction):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, dim=None, keepdim=False):
+        axes = ctx.setup(x, dim, keepdim, "logsumexp")
+        xp = array_module(x)
+        top = x.max(axis=axes, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.dtype)
+        top = xp.where(xp.isfinite(top), top, 0)  # all -inf rows: avoid inf - inf
+        out = xp.log(xp.exp(x - top).sum(axis=axes, keepdims=True)) + top
+        ctx.save_for_backward(x, out)
+        return out if keepdim else out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, out = ctx.saved
+        return ctx.spread(grad_out) * dual.exp(x - out)
+
+
+class Norm(Reduction):
+    """Vector p-norm over `dim` (all elements when None): p = 2 (default), 1, inf, or any p > 0."""
+
+    __slots__ = ("p",)
+
+    @staticmethod
+    def forward(ctx, x, p=2, dim=None, keepdim=False):
+        axes = ctx.setup(x, dim, keepdim, "norm")
+        xp = array_module(x)
+        ctx.p = float(p) if p not in ("fro",) else 2.0
+        magnitude = xp.abs(x)
+        if ctx.p == math.inf:
+            out = magnitude.max(axis=axes, keepdims=True)
+        elif ctx.p == 2.0:
+            out = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
+        else:
+            out = (magnitude**ctx.p).sum(axis=axes, keepdims=True) ** (1.0 / ctx.p)
+        ctx.save_for_backward(x, out)
+        return out if keepdim else out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, out = ctx.saved
+        grad = ctx.spread(grad_out)
+        safe_out = dual.where(out == 0, 1.0, out)  # the norm's subgradient at 0 is taken as 0
+        if ctx.p == math.inf:
+            hits = abs(x) == out
+            return grad * dual.sign(x) * hits / hits.sum(axis=ctx.axes, keepdims=True)
+        if ctx.p == 2.0:
+            return grad * x / safe_out
+        if ctx.p == 1.0:
+            return grad * dual.sign(x)
+        return grad * dual.sign(x) * abs(x) ** (ctx.p - 1) / safe_out ** (ctx.p - 1)
+
+
+# ---- functions ---------------------------------------------------------------------------
+
+
+def sum(x, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
+    return Sum.apply(x, dim=dim, keepdim=keepdim)
+
+
+def mean(x, dim=None, keepdim=False):
+    return Mean.apply(x, dim=dim, keepdim=keepdim)
+
+
+def prod(x, dim=None, keepdim=False):
+    return Prod.apply(x, dim=dim, keepdim=keepdim)
+
+
+def amax(x, dim=None, keepdim=False):
+    return Amax.apply(x, dim=dim, keepdim=keepdim)
+
+
+def amin(x, dim=None, keepdim=False):
+    return Amin.apply(x, dim=dim, keepdim=keepdim)
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    return Var.apply(x, dim=dim, correction=_correction(unbiased, correction), keepdim=keepdim)
+
+
+def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    return Std.apply(x, dim=dim, correction=_correction(unbiased, correction), keepdim=keepdim)
+
+
+def _correction(unbiased, correction) -> int:
+    if correction is not None:
+        return correction
+    return 0 if unbiased is False else 1
+
+
+def logsumexp(x, dim=None, keepdim=False):
+    return LogSumExp.apply(x, dim=dim, keepdim=keepdim)
+
+
+def norm(x, p=2, dim=None, keepdim=False):
+    return Norm.apply(x, p=p, dim=dim, keepdim=keepdim)

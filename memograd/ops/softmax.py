@@ -1,0 +1,50 @@
+"""softmax and log_softmax along one dim, both shifted by the max for stability."""
+from __future__ import annotations
+
+from ..autograd.function import Op
+from ..backend import array_module
+from . import dual
+
+
+class Softmax(Op):
+    __slots__ = ("axis",)
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.axis = dim % max(x.ndim, 1) if x.ndim else None
+        xp = array_module(x)
+        out = xp.exp(x - x.max(axis=ctx.axis, keepdims=True))
+        out /= out.sum(axis=ctx.axis, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved
+        return out * (grad_out - (grad_out * out).sum(axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Op):
+    __slots__ = ("axis",)
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.axis = dim % max(x.ndim, 1) if x.ndim else None
+        xp = array_module(x)
+        shifted = x - x.max(axis=ctx.axis, keepdims=True)
+        out = shifted - xp.log(xp.exp(shifted).sum(axis=ctx.axis, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved
+        return grad_out - dual.exp(out) * grad_out.sum(axis=ctx.axis, keepdims=True)
+
+
+def softmax(x, dim: int):
+    return Softmax.apply(x, dim=dim)
+
+
+def log_softmax(x, dim: int):
+    return LogSoftmax.apply(x, dim=dim)

@@ -1,0 +1,289 @@
+"""Elementwise functions of one tensor. Where the derivative is cheap in the output
+(exp, sqrt, tanh, sigmoid, reciprocal) the op saves its output, not its input; where the
+derivative is piecewise constant (relu, abs, clamp) it saves a small mask."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Op
+from ..backend import array_module
+from . import dual
+
+
+class Exp(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        out = array_module(x).exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved
+        return grad_out * out
+
+
+class Log(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return array_module(x).log(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        return grad_out / x
+
+
+class Log1p(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return array_module(x).log1p(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        return grad_out / (1 + x)
+
+
+class Sqrt(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        out = array_module(x).sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved
+        return grad_out / (2 * out)
+
+
+class Rsqrt(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        out = 1 / array_module(x).sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved
+        return grad_out * (-0.5 * out * out * out)
+
+
+class Reciprocal(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        out = 1 / x
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved
+        return -grad_out * out * out
+
+
+class Sin(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return array_module(x).sin(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        return grad_out * dual.cos(x)
+
+
+class Cos(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return array_module(x).cos(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        return -grad_out * dual.sin(x)
+
+
+class Tanh(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        out = array_module(x).tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved
+        return grad_out * (1 - out * out)
+
+
+class Sigmoid(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        # 1/(1+e^-x) written through tanh: no overflow for large |x|, exact at 0.
+        out = array_module(x).tanh(x * 0.5)
+        out *= 0.5
+        out += 0.5
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved
+        return grad_out * out * (1 - out)
+
+
+class Relu(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        mask = x > 0
+        ctx.save_for_backward(mask)
+        return array_module(x).maximum(x, 0)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (mask,) = ctx.saved
+        return grad_out * mask
+
+
+class Abs(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = array_module(x)
+        ctx.save_for_backward(xp.sign(x))
+        return xp.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (sign,) = ctx.saved
+        return grad_out * sign
+
+
+class Sign(Op):
+    """Piecewise constant: its gradient is zero everywhere it exists, as in PyTorch."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        return array_module(x).sign(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out * 0
+
+
+class Clamp(Op):
+    """Gradient passes where min <= x <= max (boundaries included, as in PyTorch)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, min=None, max=None):  # noqa: A002 - PyTorch's names
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        xp = array_module(x)
+        inside = np.ones(x.shape, dtype=bool) if xp is np else xp.ones(x.shape, dtype=bool)
+        if min is not None:
+            inside &= x >= min
+        if max is not None:
+            inside &= x <= max
+        ctx.save_for_backward(inside)
+        return xp.clip(x, min, max).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (inside,) = ctx.saved
+        return grad_out * inside
+
+
+# ---- functions ---------------------------------------------------------------------------
+
+
+def exp(x):
+    return Exp.apply(x)
+
+
+def log(x):
+    return Log.apply(x)
+
+
+def log1p(x):
+    return Log1p.apply(x)
+
+
+def sqrt(x):
+    return Sqrt.apply(x)
+
+
+def rsqrt(x):
+    return Rsqrt.apply(x)
+
+
+def reciprocal(x):
+    return Reciprocal.apply(x)
+
+
+def sin(x):
+    return Sin.apply(x)
+
+
+def cos(x):
+    return Cos.apply(x)
+
+
+def tanh(x):
+    return Tanh.apply(x)
+
+
+def sigmoid(x):
+    return Sigmoid.apply(x)
+
+
+def relu(x):
+    return Relu.apply(x)
+
+
+def abs(x):  # noqa: A001 - PyTorch's name
+    return Abs.apply(x)
+
+
+def sign(x):
+    return Sign.apply(x)
+
+
+def clamp(x, min=None, max=None):  # noqa: A002
+    return Clamp.apply(x, min=min, max=max)
+
+
+clip = clamp
