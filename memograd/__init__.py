@@ -73,3 +73,29 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
 
 def isnan(x: Tensor) -> Tensor:
     return x.isnan()
+
+
+_SUBMODULES = ("nn", "optim", "utils", "explain", "io", "cli")
+
+
+def __getattr__(name: str):
+    """`memograd.nn`, `memograd.optim`, ... are imported on first use, keeping `import memograd` light."""
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'memograd' has no attribute {name!r}")
+
+
+def save(obj, path) -> None:
+    """Save a state_dict or checkpoint as safetensors (atomically; see memograd.io)."""
+    from .io import save as _save
+
+    _save(obj, path)
+
+
+def load(path, map_location=None, weights_only: bool = True):
+    """Load what `save` wrote; never runs code from the file (see memograd.io)."""
+    from .io import load as _load
+
+    return _load(path)
