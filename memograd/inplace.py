@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .autograd import grad_mode
-from .autograd.function import OUTPUT, tick
+from .autograd.function import tick
 from .backend import array_module
 from .ops import arith, indexing
 from .ops.select import Where
@@ -108,5 +108,5 @@ def _bump(tensor) -> None:
     root._version = tick()
     for t in (tensor, root):
         node = t.grad_fn
-        if node is not None and node.saved and OUTPUT in node.saved_src:
+        if node is not None and node.saves_output and node.saved:
             node.stamp = -1

@@ -9,7 +9,8 @@ import numpy as np
 
 from . import dtypes
 from .autograd import grad_mode
-from .autograd.function import OUTPUT, AccumulateGrad, tick
+from .autograd import function as _function
+from .autograd.function import AccumulateGrad
 from .backend import CPU, array_module, device
 from .ops import arith, convert, indexing, reduce, select, softmax, unary
 from .ops import shape as shape_ops
@@ -639,4 +640,7 @@ def chunk(x, chunks: int, dim: int = 0) -> tuple:
     return split(x, -(-n // chunks) if n else 1, dim)
 
 
-__all__ = ["Tensor", "split", "chunk", "OUTPUT", "tick"]
+# The autograd modules are imported by this one, so they learn the Tensor class here.
+_function.Tensor = Tensor
+
+__all__ = ["Tensor", "split", "chunk"]

@@ -8,7 +8,7 @@ the slot and the node's saved arrays are freed as soon as they have been used. B
 use explicit stacks, never recursion, so graph depth is limited only by memory."""
 from __future__ import annotations
 
-from . import grad_mode
+from . import function, grad_mode
 from .function import AccumulateGrad, raise_freed
 
 
@@ -60,7 +60,6 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
     With `capture` (a collection of nodes), nothing is written to `.grad`; the complete
     gradient arriving at each captured node is returned in a dict instead."""
     from ..ops.dual import cast, sum_to
-    from ..tensor import Tensor
 
     consumers = count_consumers(roots)
     needed = nodes_leading_to(capture, consumers) if capture is not None else None
@@ -132,25 +131,26 @@ def call_backward(node, grad, create_graph: bool) -> tuple:
 
 
 def deposit(tensor, grad, create_graph: bool, delivered: set) -> None:
-    """Add `grad` into `tensor.grad`. A gradient array that others may still hold (a view,
-    a read-only broadcast, one already given to another tensor) is copied first, so that
-    later in-place updates of one `.grad` never change another."""
-    from ..tensor import Tensor
-
+    """Add `grad` into `tensor.grad`. Gradient arrays are only ever shared between gradients
+    (rules never write into them), so one is stored as it is unless its memory already
+    backs another `.grad` of this pass, or is read-only (a broadcast): then it is copied,
+    so that later in-place updates of one `.grad` never change another."""
     if tensor is None:  # the leaf died; nothing wants its gradient
         return
     if create_graph:
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
         return
-    if grad.base is not None or not grad.flags.writeable or id(grad) in delivered:
+    owner = id(grad if grad.base is None else grad.base)
+    if owner in delivered or not grad.flags.writeable:
         grad = grad.copy()
+        owner = id(grad)
     existing = tensor.grad
     if existing is None:
-        delivered.add(id(grad))
-        tensor.grad = Tensor._make(grad, None)
+        delivered.add(owner)
+        tensor.grad = function.Tensor._make(grad, None)
     elif existing.requires_grad:
-        tensor.grad = Tensor._make(existing.data + grad, None)
+        tensor.grad = function.Tensor._make(existing.data + grad, None)
     elif existing.data.flags.writeable and existing.shape == grad.shape:
         existing.data += grad
     else:
-        tensor.grad = Tensor._make(existing.data + grad, None)
+        tensor.grad = function.Tensor._make(existing.data + grad, None)

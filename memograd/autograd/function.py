@@ -14,8 +14,6 @@ from . import grad_mode
 # clock moved at all, so the check is one integer comparison per node in the common case.
 clock = [0]
 
-OUTPUT = object()  # placeholder in `saved_src` for "this op's own output"
-
 
 def tick() -> int:
     clock[0] += 1
@@ -31,6 +29,8 @@ class Node:
     __slots__ = ("next", "saved", "saved_src", "stamp", "shape", "dtype", "retained", "__weakref__")
 
     tensor_io = False  # True for user Functions: their backward sees tensors, not arrays
+    saves_inputs = False
+    saves_output = False
 
     @property
     def name(self) -> str:
@@ -56,28 +56,13 @@ class Node:
             raise_freed(self)
         return self.saved
 
-    def saved_as_tensors(self) -> tuple:
-        """The saved values as tensors connected to the graph, for `create_graph=True`: a
-        saved input is that input; the saved output is a tensor made by this very node."""
-        from ..tensor import Tensor
-
-        values = []
-        for value, src in zip(self.saved, self.saved_src):
-            if src is OUTPUT:
-                values.append(Tensor._make(value, self))
-            elif src is not None:
-                values.append(src)
-            else:
-                values.append(value)
-        return tuple(values)
-
     def check_versions(self) -> None:
         if clock[0] <= self.stamp:
             return
         if self.stamp < 0:
             raise_modified(self, "its output")
         for src in self.saved_src:
-            if src is not None and src is not OUTPUT and src._root()._version > self.stamp:
+            if isinstance(src, Tensor) and src._root()._version > self.stamp:
                 raise_modified(self, f"a saved input of shape {src.shape}")
 
 
@@ -126,66 +111,81 @@ class Op(Node):
         @staticmethod
         def backward(ctx, grad_out) -> gradient, or a tuple with one per input (None: none)
 
-    `forward` sees the inputs' arrays. `backward` sees arrays in plain backprop and tensors
-    under `create_graph=True`, so it must use only operators and the helpers of
-    `memograd.ops.dual` — which is what makes higher-order gradients come for free."""
+    `forward` sees the inputs' arrays and keeps what backward needs with
+    `ctx.save_for_backward(...)`; backward reads it back as `ctx.saved`. Two class flags say
+    what was saved, so the engine can check versions and rebuild tensors for
+    `create_graph=True` without searching: `saves_inputs` (some saved values are the inputs'
+    arrays) and `saves_output` (the last saved value is the op's output). Anything else saved
+    is a constant (a mask, an index).
+
+    `backward` sees arrays in plain backprop and tensors under `create_graph=True`, so it
+    must use only operators and the helpers of `memograd.ops.dual`: that is what makes
+    higher-order gradients come for free."""
 
     __slots__ = ()
+    saves_inputs = False
+    saves_output = False
+    is_view = False  # the output shares memory with input 0
 
     @classmethod
     def apply(cls, *args, **params):
-        from ..tensor import Tensor
-
-        ctx = cls.__new__(cls)
+        ctx = _new(cls)
         ctx.saved = ()
         arrays = []
+        edges = []
         record = False
         for arg in args:
             if isinstance(arg, Tensor):
                 arrays.append(arg.data)
                 if arg._requires_grad:
                     record = True
+                    edges.append(arg.grad_fn or arg._accumulator())
+                else:
+                    edges.append(None)
             else:
                 arrays.append(arg)
+                edges.append(None)
         try:
             out = cls.forward(ctx, *arrays, **params)
         except (ValueError, TypeError, IndexError) as err:
-            raise type(err)(describe_failure(cls, args, err)) from None
+            raise error_type(err)(describe_failure(cls, args, err)) from None
         if not (record and grad_mode.state[0]) or out.dtype.kind not in "fc":
             return Tensor._make(out, None)
-        ctx.next = tuple(
-            (arg.grad_fn or arg._accumulator()) if isinstance(arg, Tensor) and arg._requires_grad else None
-            for arg in args
-        )
+        ctx.next = tuple(edges)
         ctx.stamp = clock[0]
         ctx.shape = out.shape
         ctx.dtype = out.dtype
         ctx.retained = None
-        if ctx.saved:
-            ctx.saved_src = _sources(ctx.saved, args, arrays, out)
-        else:
-            ctx.saved_src = ()
+        ctx.saved_src = args if cls.saves_inputs else ()
         result = Tensor._make(out, ctx)
         if cls.is_view:
             result._base = args[0]._root()
         return result
 
-    is_view = False  # True when the output shares memory with input 0
+    def saved_as_tensors(self) -> tuple:
+        """The saved values as tensors connected to the graph, for `create_graph=True`: a
+        saved input array becomes that input tensor; the saved output becomes a tensor made
+        by this very node; constants stay as they are."""
+        values = list(self.saved)
+        by_id = {id(t.data): t for t in self.saved_src if isinstance(t, Tensor)}
+        for i, value in enumerate(values):
+            if id(value) in by_id:
+                values[i] = by_id[id(value)]
+        if self.saves_output:
+            values[-1] = Tensor._make(values[-1], self)
+        return tuple(values)
 
 
-def _sources(saved, args, arrays, out) -> tuple:
-    sources = []
-    for value in saved:
-        if value is out:
-            sources.append(OUTPUT)
-            continue
-        for arg, array in zip(args, arrays):
-            if value is array and array is not arg:
-                sources.append(arg)
-                break
-        else:
-            sources.append(None)
-    return tuple(sources)
+_new = object.__new__
+Tensor = None  # set by memograd.tensor once the class exists (the modules import each other)
+
+
+class ShapeError(RuntimeError, ValueError):
+    """Shapes that do not fit an op. A RuntimeError as in PyTorch, and a ValueError as in NumPy."""
+
+
+def error_type(err: Exception) -> type:
+    return ShapeError if isinstance(err, ValueError) and not isinstance(err, ShapeError) else type(err)
 
 
 def describe_failure(cls, args, err) -> str:

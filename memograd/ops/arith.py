@@ -46,6 +46,7 @@ class Neg(Op):
 
 class Mul(Op):
     __slots__ = ()
+    saves_inputs = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -61,6 +62,7 @@ class Mul(Op):
 
 class Div(Op):
     __slots__ = ()
+    saves_inputs = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -81,6 +83,8 @@ class Pow(Op):
     """a ** b, for a tensor exponent or a constant one."""
 
     __slots__ = ()
+    saves_inputs = True
+    saves_output = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -169,12 +173,14 @@ class MatMul(Op):
         if b.ndim == 1:
             g2 = g2[..., None]
         grad_a = grad_b = None
+        # A transposed operand (x @ w.T) gets its gradient computed transposed too, so the
+        # gradient lands in the memory layout of w itself and later updates stay contiguous.
         if a_edge is not None:
-            grad_a = g2 @ b2.mT
+            grad_a = (b2 @ g2.mT).mT if dual.is_transposed(a) else g2 @ b2.mT
             if a.ndim == 1:
                 grad_a = grad_a[..., 0, :]
         if b_edge is not None:
-            grad_b = a2.mT @ g2
+            grad_b = (g2.mT @ a2).mT if dual.is_transposed(b) else a2.mT @ g2
             if b.ndim == 1:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b

@@ -6,27 +6,30 @@ call. Under `create_graph=True` it hands them tensors, and the same lines record
 the backward pass itself, which is how gradients of gradients come for free."""
 from __future__ import annotations
 
+from ..autograd import function
 from ..backend import array_module
 
 
 def is_tensor(x) -> bool:
-    from ..tensor import Tensor
-
-    return isinstance(x, Tensor)
+    return isinstance(x, function.Tensor)
 
 
 def sum_to(grad, shape: tuple):
     """Undo broadcasting: sum `grad` down to `shape`. The one place where a broadcast
     input's gradient is reduced back to that input's shape."""
     lead = len(grad.shape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
-    )
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    if lead or grad.shape != shape:
-        grad = grad.reshape(shape)
+    if lead:  # summing leading axes away gives a fresh array, not a view
+        grad = grad.sum(axis=tuple(range(lead)))
+    kept = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if kept:
+        grad = grad.sum(axis=kept, keepdims=True)
     return grad
+
+
+def is_transposed(x) -> bool:
+    """True for an array laid out column-major (a `.T` view): layout only matters for arrays."""
+    flags = getattr(x, "flags", None)
+    return flags is not None and x.ndim == 2 and flags.f_contiguous and not flags.c_contiguous
 
 
 def expand_to(grad, shape: tuple):

@@ -72,17 +72,19 @@ class Mean(Reduction):
 
 class Prod(Reduction):
     __slots__ = ()
+    saves_inputs = True
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
         axes = ctx.setup(x, dim, keepdim, "prod")
         out = x.prod(axis=axes, keepdims=True)
-        ctx.save_for_backward(x, out, others_product(x, axes))
+        ctx.save_for_backward(x, others_product(x, axes), out)
         return out if keepdim else out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, out, others = ctx.saved
+        x, others, out = ctx.saved
         grad = ctx.spread(grad_out)
         if dual.is_tensor(x):  # differentiable form; exact wherever x has no zeros
             return grad * out / x
@@ -160,6 +162,7 @@ class Var(Reduction):
     """Variance with `correction` (1: unbiased, PyTorch's default; 0: population)."""
 
     __slots__ = ("correction",)
+    saves_inputs = True
 
     @staticmethod
     def forward(ctx, x, dim=None, correction=1, keepdim=False):
@@ -177,6 +180,8 @@ class Var(Reduction):
 
 class Std(Reduction):
     __slots__ = ("correction",)
+    saves_inputs = True
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x, dim=None, correction=1, keepdim=False):
@@ -195,6 +200,8 @@ class Std(Reduction):
 
 class LogSumExp(Reduction):
     __slots__ = ()
+    saves_inputs = True
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
@@ -216,6 +223,8 @@ class Norm(Reduction):
     """Vector p-norm over `dim` (all elements when None): p = 2 (default), 1, inf, or any p > 0."""
 
     __slots__ = ("p",)
+    saves_inputs = True
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x, p=2, dim=None, keepdim=False):

@@ -8,6 +8,7 @@ from . import dual
 
 class Softmax(Op):
     __slots__ = ("axis",)
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -26,6 +27,7 @@ class Softmax(Op):
 
 class LogSoftmax(Op):
     __slots__ = ("axis",)
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x, dim):

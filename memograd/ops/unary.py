@@ -12,6 +12,7 @@ from . import dual
 
 class Exp(Op):
     __slots__ = ()
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x):
@@ -27,6 +28,7 @@ class Exp(Op):
 
 class Log(Op):
     __slots__ = ()
+    saves_inputs = True
 
     @staticmethod
     def forward(ctx, x):
@@ -41,6 +43,7 @@ class Log(Op):
 
 class Log1p(Op):
     __slots__ = ()
+    saves_inputs = True
 
     @staticmethod
     def forward(ctx, x):
@@ -55,6 +58,7 @@ class Log1p(Op):
 
 class Sqrt(Op):
     __slots__ = ()
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x):
@@ -70,6 +74,7 @@ class Sqrt(Op):
 
 class Rsqrt(Op):
     __slots__ = ()
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x):
@@ -85,6 +90,7 @@ class Rsqrt(Op):
 
 class Reciprocal(Op):
     __slots__ = ()
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x):
@@ -100,6 +106,7 @@ class Reciprocal(Op):
 
 class Sin(Op):
     __slots__ = ()
+    saves_inputs = True
 
     @staticmethod
     def forward(ctx, x):
@@ -114,6 +121,7 @@ class Sin(Op):
 
 class Cos(Op):
     __slots__ = ()
+    saves_inputs = True
 
     @staticmethod
     def forward(ctx, x):
@@ -128,6 +136,7 @@ class Cos(Op):
 
 class Tanh(Op):
     __slots__ = ()
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x):
@@ -143,6 +152,7 @@ class Tanh(Op):
 
 class Sigmoid(Op):
     __slots__ = ()
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x):
