@@ -8,7 +8,7 @@ the slot and the node's saved arrays are freed as soon as they have been used. B
 use explicit stacks, never recursion, so graph depth is limited only by memory."""
 from __future__ import annotations
 
-from . import function, grad_mode
+from . import anomaly, function, grad_mode
 from .function import AccumulateGrad, raise_freed
 
 
@@ -53,14 +53,20 @@ def nodes_leading_to(targets, consumers) -> set:
     return needed
 
 
-def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bool = False, capture=None):
+def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bool = False, capture=None,
+                 observer=None):
     """Backpropagate `root_grads` from the nodes `roots`.
 
     Without `capture`, gradients reaching leaves are accumulated into their `.grad`.
     With `capture` (a collection of nodes), nothing is written to `.grad`; the complete
-    gradient arriving at each captured node is returned in a dict instead."""
+    gradient arriving at each captured node is returned in a dict instead.
+    `observer(node, grad, grads_in)`, when given, sees every node as it runs: its complete
+    gradient and the gradients it sends to its inputs (used by `memograd.explain` and by
+    anomaly detection, which installs its own observer)."""
     from ..ops.dual import cast, sum_to
 
+    if observer is None and anomaly.state[0]:
+        observer = anomaly.check_backward
     consumers = count_consumers(roots)
     needed = nodes_leading_to(capture, consumers) if capture is not None else None
     captured = {}
@@ -81,6 +87,8 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
             if grad is None or (needed is not None and node not in needed):
                 grads_in = ()
             elif type(node) is AccumulateGrad:
+                if observer is not None:
+                    observer(node, grad, ())
                 if capture is None:
                     deposit(node.leaf_ref(), grad, create_graph, delivered)
                 continue
@@ -88,6 +96,8 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
                 if node.retained is not None and capture is None:
                     deposit(node.retained, grad, create_graph, delivered)
                 grads_in = call_backward(node, grad, create_graph)
+                if observer is not None:
+                    observer(node, grad, grads_in)
                 if not retain_graph:
                     node.saved = None if node.saved else node.saved
                     node.saved_src = ()

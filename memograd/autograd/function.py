@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import weakref
 
-from . import grad_mode
+from . import anomaly, grad_mode
 
 # The version clock. An in-place op stamps the tensor it changes with a fresh tick; a node
 # records the tick at which it was made. A saved tensor stamped later than its node was
@@ -149,6 +149,8 @@ class Op(Node):
             out = cls.forward(ctx, *arrays, **params)
         except (ValueError, TypeError, IndexError) as err:
             raise error_type(err)(describe_failure(cls, args, err)) from None
+        if anomaly.state[0]:
+            anomaly.check_forward(cls.__name__, out, args)
         if not (record and grad_mode.state[0]) or out.dtype.kind not in "fc":
             return Tensor._make(out, None)
         ctx.next = tuple(edges)
@@ -158,6 +160,8 @@ class Op(Node):
         ctx.retained = None
         ctx.saved_src = args if cls.saves_inputs else ()
         result = Tensor._make(out, ctx)
+        if anomaly.state[0]:
+            anomaly.remember_origin(ctx)
         if cls.is_view:
             result._base = args[0]._root()
         return result
