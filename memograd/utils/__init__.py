@@ -1,0 +1,4 @@
+"""Utilities outside the engine: `memograd.utils.data` (datasets and loaders)."""
+from . import data
+
+__all__ = ["data"]
