@@ -169,12 +169,13 @@ class Op(Node):
     def saved_as_tensors(self) -> tuple:
         """The saved values as tensors connected to the graph, for `create_graph=True`: a
         saved input array becomes that input tensor; the saved output becomes a tensor made
-        by this very node; constants stay as they are."""
+        by this very node; constants stay as they are. Ops save their inputs in argument
+        order, so the match is by position: two inputs may share one array (`x * x.detach()`)
+        and must still map to their own tensors."""
         values = list(self.saved)
-        by_id = {id(t.data): t for t in self.saved_src if isinstance(t, Tensor)}
-        for i, value in enumerate(values):
-            if id(value) in by_id:
-                values[i] = by_id[id(value)]
+        for i, (value, src) in enumerate(zip(values, self.saved_src)):
+            if isinstance(src, Tensor) and src.data is value:
+                values[i] = src
         if self.saves_output:
             values[-1] = Tensor._make(values[-1], self)
         return tuple(values)
@@ -275,7 +276,11 @@ class _UserNode(FunctionCtx):
         if not isinstance(grad_out, Tensor):
             grad_out = Tensor._make(grad_out, None)
         grads = self.fn_cls.backward(self, grad_out)
-        return grads if isinstance(grads, tuple) else (grads,)
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        if grad_mode.state[0]:  # create_graph: the engine works on tensors
+            return grads
+        # plain backprop: the engine and the built-in rules after this node work on arrays
+        return tuple(g.data if isinstance(g, Tensor) else g for g in grads)
 
     def saved_as_tensors(self) -> tuple:
         return self.saved

@@ -146,6 +146,7 @@ class MatMul(Op):
     again, leading (batch) axes broadcast."""
 
     __slots__ = ()
+    saves_inputs = True
 
     @staticmethod
     def forward(ctx, a, b):

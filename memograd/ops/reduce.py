@@ -43,6 +43,14 @@ class Reduction(Op):
     def count(ctx) -> int:
         return math.prod(ctx.in_shape[a] for a in ctx.axes)
 
+    def shaped(ctx, out_kept):
+        """A result computed with keepdims=True, in the shape the op returns. Ops that save
+        their output save this very array, so that under create_graph it comes back as the
+        output tensor and its own dependence on the input is differentiated too."""
+        if ctx.keepdim:
+            return out_kept
+        return out_kept.reshape(tuple(n for i, n in enumerate(ctx.in_shape) if i not in ctx.axes))
+
 
 class Sum(Reduction):
     __slots__ = ()
@@ -78,16 +86,16 @@ class Prod(Reduction):
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
         axes = ctx.setup(x, dim, keepdim, "prod")
-        out = x.prod(axis=axes, keepdims=True)
+        out = ctx.shaped(x.prod(axis=axes, keepdims=True))
         ctx.save_for_backward(x, others_product(x, axes), out)
-        return out if keepdim else out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
         x, others, out = ctx.saved
         grad = ctx.spread(grad_out)
         if dual.is_tensor(x):  # differentiable form; exact wherever x has no zeros
-            return grad * out / x
+            return grad * ctx.spread(out) / x
         return grad * others
 
 
@@ -187,15 +195,15 @@ class Std(Reduction):
     def forward(ctx, x, dim=None, correction=1, keepdim=False):
         axes = ctx.setup(x, dim, keepdim, "std")
         ctx.correction = correction
-        out = x.std(axis=axes, ddof=correction, keepdims=True)
+        out = ctx.shaped(x.std(axis=axes, ddof=correction, keepdims=True))
         ctx.save_for_backward(x, out)
-        return out if keepdim else out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
         x, out = ctx.saved
         centered = x - x.mean(axis=ctx.axes, keepdims=True)
-        return ctx.spread(grad_out) * centered / (out * (ctx.count() - ctx.correction))
+        return ctx.spread(grad_out) * centered / (ctx.spread(out) * (ctx.count() - ctx.correction))
 
 
 class LogSumExp(Reduction):
@@ -209,14 +217,14 @@ class LogSumExp(Reduction):
         xp = array_module(x)
         top = x.max(axis=axes, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.dtype)
         top = xp.where(xp.isfinite(top), top, 0)  # all -inf rows: avoid inf - inf
-        out = xp.log(xp.exp(x - top).sum(axis=axes, keepdims=True)) + top
+        out = ctx.shaped(xp.log(xp.exp(x - top).sum(axis=axes, keepdims=True)) + top)
         ctx.save_for_backward(x, out)
-        return out if keepdim else out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
         x, out = ctx.saved
-        return ctx.spread(grad_out) * dual.exp(x - out)
+        return ctx.spread(grad_out) * dual.exp(x - ctx.spread(out))
 
 
 class Norm(Reduction):
@@ -238,13 +246,15 @@ class Norm(Reduction):
             out = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
         else:
             out = (magnitude**ctx.p).sum(axis=axes, keepdims=True) ** (1.0 / ctx.p)
+        out = ctx.shaped(out)
         ctx.save_for_backward(x, out)
-        return out if keepdim else out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
         x, out = ctx.saved
         grad = ctx.spread(grad_out)
+        out = ctx.spread(out)
         safe_out = dual.where(out == 0, 1.0, out)  # the norm's subgradient at 0 is taken as 0
         if ctx.p == math.inf:
             hits = abs(x) == out
