@@ -1,0 +1,16 @@
+"""Optimizers and learning-rate schedules, with PyTorch's names, defaults and update rules.
+
+    opt = memograd.optim.Adam(model.parameters(), lr=1e-3)
+    sched = memograd.optim.lr_scheduler.StepLR(opt, step_size=10, gamma=0.5)
+"""
+from __future__ import annotations
+
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamw import AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
