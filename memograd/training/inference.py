@@ -1,0 +1,119 @@
+"""`memograd evaluate` and `memograd predict`: a trained run used by forward inference alone."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .. import load, no_grad, tensor
+from ..utils.data import load_dataset
+from .config import TrainConfig
+from .metrics import confusion_matrix, infer, precision_recall, softmax
+from .models import build_model
+from .plots import plot_confusion
+from .runner import CONFIG, MODEL
+
+
+def load_run(run_dir: str | Path):
+    """(config, dataset splits, model with the trained weights) of a run folder."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"{run_dir} is not a folder (expected a memograd run folder)")
+    config = TrainConfig.load(run_dir / CONFIG)
+    if not (run_dir / MODEL).exists():
+        raise FileNotFoundError(f"{run_dir / MODEL} is missing: the run has not finished an epoch")
+    data = load_dataset(config.dataset)
+    model = build_model(config, data.input_shape, data.num_classes)
+    model.load_state_dict(load(run_dir / MODEL))
+    model.eval()
+    return config, data, model
+
+
+def class_names(data) -> list[str]:
+    names = getattr(data, "class_names", None)
+    return [str(n) for n in names] if names else [str(i) for i in range(data.num_classes)]
+
+
+def evaluate(run_dir: str | Path) -> dict:
+    """Test accuracy, per-class precision/recall and the confusion matrix (printed, and
+    saved as confusion.png in the run folder)."""
+    run_dir = Path(run_dir)
+    config, data, model = load_run(run_dir)
+    logits, labels, loss = infer(model, data.test)
+    predicted = logits.argmax(1)
+    counts = confusion_matrix(labels, predicted, data.num_classes)
+    precision, recall = precision_recall(counts)
+    names = class_names(data)
+    accuracy = float((predicted == labels).mean())
+    width = max(len(n) for n in names + ["class"])
+    lines = [f"{config.model} on {config.dataset}: test accuracy {100 * accuracy:.2f}% "
+             f"({int((predicted == labels).sum())}/{len(labels)}), test loss {loss:.4f}", "",
+             f"{'class':>{width}}  precision  recall  support"]
+    for i, name in enumerate(names):
+        lines.append(f"{name:>{width}}  {precision[i]:9.3f}  {recall[i]:6.3f}  {counts[i].sum():7d}")
+    lines += ["", "confusion matrix (rows: true class, columns: predicted)"]
+    cell = max(len(str(counts.max())), max(len(n) for n in names)) + 1
+    lines.append(" " * (width + 1) + "".join(f"{n:>{cell}}" for n in names))
+    for i, name in enumerate(names):
+        lines.append(f"{name:>{width}} " + "".join(f"{c:>{cell}}" for c in counts[i]))
+    print("\n".join(lines))
+    plot_confusion(counts, names, run_dir / "confusion.png")
+    print(f"\nconfusion matrix saved to {run_dir / 'confusion.png'}")
+    return {"accuracy": accuracy, "loss": loss, "confusion": counts, "precision": precision, "recall": recall}
+
+
+def read_input(path: str | Path, input_shape: tuple) -> np.ndarray:
+    """A batch of inputs shaped for the model, from .npy, .npz (its first array) or an image."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        array = np.load(path, allow_pickle=False)
+    elif suffix == ".npz":
+        with np.load(path, allow_pickle=False) as archive:
+            if not archive.files:
+                raise ValueError(f"{path} holds no arrays")
+            array = archive[archive.files[0]]
+    else:
+        array = read_image(path, input_shape)
+    array = np.asarray(array, dtype=np.float32)
+    size = int(np.prod(input_shape))
+    if array.size % size:
+        raise ValueError(f"{path}: an array of shape {array.shape} cannot be read as inputs of shape {input_shape}")
+    return array.reshape((-1,) + tuple(input_shape))
+
+
+def read_image(path: Path, input_shape: tuple) -> np.ndarray:
+    """A grayscale image resized to the model's input and scaled to [0, 1]; dark-on-light
+    images are inverted, since the built-in digits are light strokes on black."""
+    try:
+        from PIL import Image, UnidentifiedImageError
+    except ImportError:  # pragma: no cover - Pillow comes with matplotlib
+        raise RuntimeError("reading images needs Pillow: pip install pillow") from None
+    if len(input_shape) != 3:
+        raise ValueError(f"{path}: this model takes inputs of shape {input_shape}, not images; give an .npy file")
+    _, height, width = input_shape
+    try:
+        image = Image.open(path).convert("L").resize((width, height))
+    except UnidentifiedImageError:
+        raise ValueError(f"{path} is not an image, .npy or .npz file") from None
+    array = np.asarray(image, dtype=np.float32) / 255.0
+    if array.mean() > 0.5:
+        array = 1.0 - array
+    return array[None]
+
+
+def predict(run_dir: str | Path, input_path: str | Path) -> np.ndarray:
+    """Print the predicted class and its probabilities for each input; return the probabilities."""
+    _, data, model = load_run(run_dir)
+    x = read_input(input_path, data.input_shape)
+    with no_grad():
+        probabilities = softmax(model(tensor(x)).numpy())
+    names = class_names(data)
+    for i, p in enumerate(probabilities):
+        best = int(p.argmax())
+        shown = "  ".join(f"{names[k]}:{p[k]:.3f}" for k in np.argsort(p)[::-1][:5])
+        prefix = f"[{i}] " if len(probabilities) > 1 else ""
+        print(f"{prefix}predicted {names[best]} (p={p[best]:.3f})   top: {shown}")
+    return probabilities

@@ -1,0 +1,201 @@
+"""`memograd train`: fit a model, one checkpoint per epoch, resumable to the same weights.
+
+Determinism: the data order of epoch e comes from a generator seeded with (seed, e), and the
+global generator (dropout, initialisation) is saved in every checkpoint, so a run stopped
+between epochs and resumed ends with exactly the weights of an uninterrupted run."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from .. import load, manual_seed, optim, save
+from ..nn import functional as F
+from ..random import Generator, get_rng_state, set_rng_state
+from ..utils.data import DataLoader, load_dataset, random_split
+from .config import TrainConfig
+from .metrics import infer
+from .models import build_model
+from .plots import plot_curves
+
+CONFIG, MODEL, CHECKPOINT, METRICS, CURVES = (
+    "config.json", "model.safetensors", "checkpoint.safetensors", "metrics.jsonl", "curves.png")
+
+
+def make_optimizer(config: TrainConfig, params) -> optim.Optimizer:
+    lr, wd = config.learning_rate, config.weight_decay
+    if config.optimizer == "sgd":
+        return optim.SGD(params, lr=lr, weight_decay=wd)
+    if config.optimizer == "momentum":
+        return optim.SGD(params, lr=lr, momentum=0.9, nesterov=True, weight_decay=wd)
+    if config.optimizer == "adamw":
+        return optim.AdamW(params, lr=lr, weight_decay=wd or 1e-2)
+    return optim.Adam(params, lr=lr, weight_decay=wd)
+
+
+def make_scheduler(config: TrainConfig, optimizer, steps_per_epoch: int):
+    """The scheduler and whether it steps per batch (OneCycle) or per epoch."""
+    sched = optim.lr_scheduler
+    if config.scheduler == "step":
+        return sched.StepLR(optimizer, step_size=max(config.epochs // 3, 1), gamma=0.1), False
+    if config.scheduler == "cosine":
+        return sched.CosineAnnealingLR(optimizer, T_max=config.epochs), False
+    if config.scheduler == "exponential":
+        return sched.ExponentialLR(optimizer, gamma=0.95), False
+    if config.scheduler == "onecycle":
+        return sched.OneCycleLR(optimizer, max_lr=config.learning_rate, epochs=config.epochs,
+                                steps_per_epoch=steps_per_epoch), True
+    if config.scheduler == "plateau":
+        return sched.ReduceLROnPlateau(optimizer, factor=0.5, patience=3), False
+    return None, False
+
+
+class Run:
+    """Everything a run is made of, rebuilt the same way for a new run and for --resume."""
+
+    def __init__(self, config: TrainConfig, run_dir: Path):
+        self.config = config
+        self.dir = Path(run_dir)
+        manual_seed(config.seed)
+        self.data = load_dataset(config.dataset)
+        self.train_set, self.val_set = random_split(
+            self.data.train, [1 - config.val_fraction, config.val_fraction], generator=Generator(config.seed))
+        self.model = build_model(config, self.data.input_shape, self.data.num_classes)
+        self.optimizer = make_optimizer(config, self.model.parameters())
+        steps = -(-len(self.train_set) // config.batch_size)
+        self.scheduler, self.per_batch = make_scheduler(config, self.optimizer, steps)
+        self.epoch = 0  # epochs completed
+
+    def loader(self, epoch: int) -> DataLoader:
+        return DataLoader(self.train_set, batch_size=self.config.batch_size, shuffle=True,
+                          generator=Generator(self.config.seed * 1_000_003 + epoch))
+
+    def save_checkpoint(self) -> None:
+        save(self.model.state_dict(), self.dir / MODEL)
+        save({
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
+            "epoch": self.epoch,
+            "rng": get_rng_state(),
+        }, self.dir / CHECKPOINT)
+
+    def load_checkpoint(self) -> None:
+        state = load(self.dir / CHECKPOINT)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state.get("scheduler") is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self.epoch = int(state["epoch"])
+        set_rng_state(state["rng"])
+
+
+def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, quiet: bool = False,
+          diagnose: bool = False) -> dict:
+    """Train (or resume) the run in `run_dir`; returns the final metrics."""
+    run_dir = Path(run_dir)
+    if resume:
+        config = TrainConfig.load(run_dir / CONFIG)
+        if not (run_dir / CHECKPOINT).exists():
+            raise FileNotFoundError(f"{run_dir / CHECKPOINT} is missing: nothing to resume in {run_dir}")
+    else:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        config.save(run_dir / CONFIG)
+    run = Run(config, run_dir)
+    records = []
+    if resume:
+        run.load_checkpoint()
+        records = read_metrics(run_dir / METRICS)[: run.epoch]
+        say(quiet, f"resuming {run_dir} after epoch {run.epoch} of {config.epochs}")
+    else:
+        (run_dir / METRICS).write_text("")
+        say(quiet, f"training {config.model} on {config.dataset}: {len(run.train_set)} train, "
+                   f"{len(run.val_set)} validation, {len(run.data.test)} test examples; "
+                   f"{sum(p.numel() for p in run.model.parameters()):,} parameters")
+    monitor = None
+    if diagnose:
+        from ..explain import GradientMonitor
+
+        monitor = GradientMonitor(run.model)
+    try:
+        while run.epoch < config.epochs:
+            record = train_epoch(run, quiet, monitor)
+            records.append(record)
+            rewrite_metrics(run_dir / METRICS, records)
+            run.save_checkpoint()  # after the metrics line: a kill in between only repeats an epoch's line
+            say(quiet, f"epoch {record['epoch']:3d}/{config.epochs}  train loss {record['train_loss']:.4f}  "
+                       f"val loss {record['val_loss']:.4f}  val acc {100 * record['val_accuracy']:6.2f}%  "
+                       f"lr {record['lr']:.2e}  {record['seconds']:.1f}s")
+    except KeyboardInterrupt:
+        say(False, f"\ninterrupted after epoch {run.epoch}; continue with: memograd train --resume {run_dir}")
+        raise
+    plot_curves(records, run_dir / CURVES)
+    logits, labels, test_loss = infer(run.model, run.data.test)
+    accuracy = float((logits.argmax(1) == labels).mean())
+    say(quiet, f"test accuracy {100 * accuracy:.2f}%  test loss {test_loss:.4f}  (run folder: {run_dir})")
+    if monitor is not None:
+        monitor.plot(run_dir / "gradflow.png")
+        summary = monitor.diagnose()
+        (run_dir / "gradflow.txt").write_text(str(summary) + "\n")
+        say(quiet, str(summary))
+    return {"test_accuracy": accuracy, "test_loss": test_loss, "epochs": run.epoch}
+
+
+def train_epoch(run: Run, quiet: bool, monitor=None) -> dict:
+    start = time.perf_counter()
+    model, optimizer = run.model, run.optimizer
+    model.train()
+    batches = run.loader(run.epoch)
+    progress = progress_bar(batches, run.epoch + 1, run.config.epochs, quiet)
+    total, count = 0.0, 0
+    for x, y in progress:
+        loss = F.cross_entropy(model(x), y)           # forward inference: the loss now
+        optimizer.zero_grad()
+        loss.backward()                                # backprop: d(loss)/d(every parameter)
+        if monitor is not None:
+            monitor.step()
+        optimizer.step()                               # gradient descent
+        if run.per_batch:
+            run.scheduler.step()
+        total += loss.item() * len(y)
+        count += len(y)
+        if hasattr(progress, "set_postfix"):
+            progress.set_postfix(loss=f"{total / count:.4f}", refresh=False)
+    logits, labels, val_loss = infer(model, run.val_set)
+    lr = optimizer.param_groups[0]["lr"]
+    if run.scheduler is not None and not run.per_batch:
+        if isinstance(run.scheduler, optim.lr_scheduler.ReduceLROnPlateau):
+            run.scheduler.step(val_loss)
+        else:
+            run.scheduler.step()
+    run.epoch += 1
+    return {"epoch": run.epoch, "train_loss": total / max(count, 1), "val_loss": val_loss,
+            "val_accuracy": float((logits.argmax(1) == labels).mean()), "lr": lr,
+            "seconds": time.perf_counter() - start}
+
+
+def progress_bar(batches, epoch: int, epochs: int, quiet: bool):
+    if quiet:
+        return batches
+    from tqdm import tqdm
+
+    return tqdm(batches, desc=f"epoch {epoch}/{epochs}", leave=False, unit="batch", file=sys.stderr)
+
+
+def say(quiet: bool, message: str) -> None:
+    if not quiet:
+        print(message, flush=True)
+
+
+def read_metrics(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def rewrite_metrics(path: Path, records: list[dict]) -> None:
+    """metrics.jsonl holds exactly the completed epochs (rewritten atomically)."""
+    tmp = Path(str(path) + ".tmp")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in records))
+    tmp.replace(path)
