@@ -4,8 +4,23 @@ Rules return gradients in the broadcast output shape; the engine sums them back 
 input's shape (`dual.sum_to`), so no rule here repeats that bookkeeping."""
 from __future__ import annotations
 
+import numpy as np
+
+from .. import dtypes
 from ..autograd.function import Op
 from . import dual
+
+
+def promote(out, a, b):
+    """PyTorch's dtype where NumPy's differs: an integer or bool operand never makes a float
+    result float64. float32 * int64 stays float32; int64 * 2.5 and int64 / 2 give the default
+    float. Float operands promote as usual (float32 + float64 is float64)."""
+    kind = out.dtype.kind
+    if kind != "f" or getattr(a, "dtype", out.dtype) == getattr(b, "dtype", out.dtype) == out.dtype:
+        return out
+    floats = [x.dtype for x in (a, b) if hasattr(x, "dtype") and x.dtype.kind == "f" and not isinstance(x, np.generic)]
+    target = np.result_type(*floats) if floats else dtypes.get_default_dtype()
+    return out if out.dtype == target else out.astype(target)
 
 
 class Add(Op):
@@ -13,7 +28,7 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a + b
+        return promote(a + b, a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -25,7 +40,7 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a - b
+        return promote(a - b, a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -51,7 +66,7 @@ class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a * b
+        return promote(a * b, a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -67,8 +82,7 @@ class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        out = a / b
-        return out
+        return promote(a / b, a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -88,7 +102,7 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = a**b
+        out = promote(a**b, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
