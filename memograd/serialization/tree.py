@@ -48,6 +48,8 @@ class _Flattener:
         return name
 
     def encode(self, obj, path: tuple = ()):
+        if isinstance(obj, np.generic):  # before float: np.float64 subclasses Python's float
+            return {"$scalar": self._store(np.asarray(obj), path)}
         if obj is None or isinstance(obj, (bool, str)):
             return obj
         if isinstance(obj, int):
@@ -58,8 +60,6 @@ class _Flattener:
             return {"$tensor": self._store(obj.data, path)}
         if isinstance(obj, np.ndarray):
             return {"$array": self._store(obj, path)}
-        if isinstance(obj, np.generic):
-            return {"$scalar": self._store(np.asarray(obj), path)}
         if isinstance(obj, tuple):
             return {"$tuple": [self.encode(v, path + (i,)) for i, v in enumerate(obj)]}
         if isinstance(obj, list):
