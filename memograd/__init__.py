@@ -68,7 +68,8 @@ def square(x: Tensor) -> Tensor:
 def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
     import numpy as np
 
-    return bool(np.allclose(getattr(a, "data", a), getattr(b, "data", b), rtol=rtol, atol=atol))
+    # `bool` here is memograd.bool (the dtype), so no bool(...) call: np.allclose gives a Python bool
+    return np.allclose(getattr(a, "data", a), getattr(b, "data", b), rtol=rtol, atol=atol)
 
 
 def isnan(x: Tensor) -> Tensor:
