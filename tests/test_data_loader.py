@@ -6,7 +6,13 @@ import pytest
 
 import memograd
 from memograd.utils.data import (
-    ConcatDataset, DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    Subset,
+    TensorDataset,
+    default_collate,
+    random_split,
 )
 
 
@@ -119,7 +125,7 @@ def test_fast_path_matches_item_by_item_path():
     fast = DataLoader(ds, batch_size=5, shuffle=True, generator=memograd.Generator(1))
     slow = DataLoader(ListDataset([ds[i] for i in range(23)]), batch_size=5, shuffle=True,
                       generator=memograd.Generator(1))
-    for (xf, yf), (xs, ys) in zip(fast, slow):
+    for (xf, yf), (xs, ys) in zip(fast, slow, strict=True):
         assert np.array_equal(xf.data, xs.data) and np.array_equal(yf.data, ys.data)
         assert xf.dtype == xs.dtype and yf.dtype == ys.dtype
 

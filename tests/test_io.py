@@ -28,7 +28,7 @@ def assert_same(a, b, path="obj"):
             assert_same(a[key], b[key], f"{path}[{key!r}]")
     elif isinstance(a, (list, tuple)):
         assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             assert_same(x, y, f"{path}[{i}]")
     elif isinstance(a, float) and math.isnan(a):
         assert math.isnan(b), path

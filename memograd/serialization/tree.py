@@ -41,8 +41,9 @@ class _Flattener:
         array = np.asarray(array)
         if f"{array.dtype.kind}{array.dtype.itemsize}" not in STORABLE_KINDS:
             raise TypeError(f"save: cannot store dtype {array.dtype} at {describe(path)}")
-        # safetensors writes raw bytes labelled little-endian: convert, and make them contiguous.
-        array = np.asarray(array, dtype=array.dtype.newbyteorder("<"), order="C")  # (keeps 0-d, unlike ascontiguousarray)
+        # safetensors writes raw bytes labelled little-endian: convert, and make them contiguous
+        # (np.asarray with order="C" keeps 0-d arrays 0-d, unlike np.ascontiguousarray).
+        array = np.asarray(array, dtype=array.dtype.newbyteorder("<"), order="C")
         name = self._name(path)
         self.arrays[name] = array
         return name

@@ -40,7 +40,8 @@ def _find(root: Path, stem: str, subdirs: tuple[str, ...]) -> Path:
 def _load(name: str, path: str | os.PathLike, subdirs: tuple[str, ...], class_names, flatten: bool) -> DatasetSplits:
     root = Path(path).expanduser()
     if not root.is_dir():
-        raise FileNotFoundError(f"{name}: {root} is not a directory holding the IDX files {sorted(FILE_STEMS.values())}")
+        expected = sorted(FILE_STEMS.values())
+        raise FileNotFoundError(f"{name}: {root} is not a directory holding the IDX files {expected}")
     files = {key: _find(root, stem, subdirs) for key, stem in FILE_STEMS.items()}
     parts = {}
     for split in ("train", "test"):

@@ -43,7 +43,8 @@ def load_dataset(spec: str, **kwargs) -> DatasetSplits:
     loader, needs_path = _REGISTRY[key]
     if needs_path:
         if not path:
-            raise ValueError(f"dataset {key!r} reads local IDX files: write it as '{key}:PATH' (e.g. '{key}:data/{key}')")
+            raise ValueError(f"dataset {key!r} reads local IDX files: write it as '{key}:PATH' "
+                             f"(e.g. '{key}:data/{key}')")
         return loader(path, **kwargs)
     if sep:
         raise ValueError(f"dataset {key!r} takes no path; write it as {key!r}")
