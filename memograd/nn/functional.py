@@ -1,0 +1,344 @@
+"""memograd.nn.functional: the stateless forms of the layers and losses, with PyTorch's
+signatures. Ops with their own backward live in `memograd.ops` (linear, conv, pool,
+activation, losses); the rest is composed here from differentiable ops."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes
+from ..autograd.grad_mode import no_grad
+from ..ops import activation as _act
+from ..ops import conv as _conv
+from ..ops import linear as _linear
+from ..ops import losses as _losses
+from ..ops import pool as _pool
+from ..ops import shape as _shape
+from ..ops import softmax as _softmax
+from ..ops import unary as _unary
+from ..ops.select import where as _where
+from ..random import rng
+from ..tensor import Tensor
+
+# ---- helpers -------------------------------------------------------------------------------
+
+
+def _as_tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """PyTorch's deprecated size_average/reduce flags, mapped to `reduction`."""
+    if size_average is None and reduce is None:
+        return reduction
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    _losses.check_reduction(reduction)
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _unbatched(x: Tensor, fn, batched_ndim: int = 4):
+    """Run `fn` on a (C, H, W) input by giving it a batch axis of one, as PyTorch allows."""
+    if x.ndim == batched_ndim - 1:
+        return fn(x.unsqueeze(0)).squeeze(0)
+    if x.ndim != batched_ndim:
+        raise ValueError(f"expected a {batched_ndim - 1}-D or {batched_ndim}-D input, got shape {tuple(x.shape)}")
+    return fn(x)
+
+
+# ---- linear and convolution ------------------------------------------------------------------
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias, one fused op. weight is (out_features, in_features)."""
+    return _linear.linear(input, weight, bias)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """2-D cross-correlation of (N, C, H, W) with weights (O, C, KH, KW)."""
+    if groups != 1:
+        raise NotImplementedError("conv2d: groups != 1 is not supported")
+    return _unbatched(input, lambda x: _conv.conv2d(x, weight, bias, stride, padding, dilation))
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor:
+    return _unbatched(input, lambda x: _pool.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode,
+                                                        return_indices))
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    return _unbatched(input, lambda x: _pool.avg_pool2d(x, kernel_size, stride, padding, ceil_mode,
+                                                        count_include_pad, divisor_override))
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Constant padding; `pad` lists (left, right) pairs starting from the last dimension."""
+    return _shape.pad(input, pad, mode, 0.0 if value is None else value)
+
+
+# ---- activations -------------------------------------------------------------------------------
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _unary.relu(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return _act.leaky_relu(input, negative_slope)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    return _act.gelu(input, approximate)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return _act.softplus(input, beta, threshold)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return _unary.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return _unary.tanh(input)
+
+
+def _softmax_dim(ndim: int) -> int:
+    # PyTorch's rule when no dim is given (it warns; we just follow it).
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    x = input if dtype is None else input.to(dtype)
+    return _softmax.softmax(x, _softmax_dim(x.ndim) if dim is None else dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    x = input if dtype is None else input.to(dtype)
+    return _softmax.log_softmax(x, _softmax_dim(x.ndim) if dim is None else dim)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1-p); identity when not training."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    keep = rng().random(input.shape) >= p
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    return input * (keep * scale).astype(input.dtype)
+
+
+# ---- normalisation -------------------------------------------------------------------------------
+
+
+def _normalize(x: Tensor, axes: tuple, eps: float) -> tuple:
+    """(x - mean) / sqrt(var + eps) over `axes` (biased variance), with the statistics."""
+    mean = x.mean(dim=axes, keepdim=True)
+    centered = x - mean
+    var = (centered * centered).mean(dim=axes, keepdim=True)
+    return centered * (var + eps).rsqrt(), mean, var
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise over the last len(normalized_shape) dimensions, then scale and shift."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape):]) != shape:
+        raise ValueError(f"layer_norm: input of shape {tuple(input.shape)} does not end with normalized_shape {shape}")
+    out, _, _ = _normalize(input, tuple(range(input.ndim - len(shape), input.ndim)), eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (dim 1) over the batch and spatial dims.
+
+    Training: batch statistics, and the running ones (if given) move towards them:
+    running = (1 - momentum) * running + momentum * batch, with the *unbiased* batch
+    variance, as PyTorch. Evaluation: the running statistics."""
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected at least 2-D input (N, C, ...), got shape {tuple(input.shape)}")
+    channels = input.shape[1]
+    axes = (0,) + tuple(range(2, input.ndim))
+    per_channel = (1, channels) + (1,) * (input.ndim - 2)
+    if training:
+        count = input.numel() // channels
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}")
+        out, mean, var = _normalize(input, axes, eps)
+        if running_mean is not None and running_var is not None:
+            with no_grad():
+                running_mean.mul_(1 - momentum).add_(mean.data.reshape(channels) * momentum)
+                unbiased = var.data.reshape(channels) * (count / (count - 1))
+                running_var.mul_(1 - momentum).add_(unbiased * momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var are needed when not training")
+        inv_std = 1.0 / np.sqrt(_data(running_var) + eps)
+        out = (input - _data(running_mean).reshape(per_channel)) * inv_std.astype(input.dtype).reshape(per_channel)
+    if weight is not None:
+        out = out * weight.reshape(per_channel)
+    if bias is not None:
+        out = out + bias.reshape(per_channel)
+    return out
+
+
+# ---- embedding -------------------------------------------------------------------------------------
+
+
+def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm=None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of `weight` picked by the integer `input`; the padding_idx row gets no gradient."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
+    index = _data(input)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {index.dtype}")
+    n = weight.shape[0]
+    if index.size and (index.min() < 0 or index.max() >= n):
+        raise IndexError(f"embedding: index out of range for {n} embeddings (got values in "
+                         f"[{index.min()}, {index.max()}])")
+    out = weight[index]
+    if padding_idx is not None:
+        # Same values, but the padding rows come from a detached copy: no gradient flows to them.
+        keep = (index != padding_idx % n)[..., None]
+        out = _where(keep, out, weight.detach()[index])
+    return out
+
+
+def one_hot(tensor, num_classes: int = -1) -> Tensor:
+    """int64 one-hot encoding with a new last dimension of size num_classes."""
+    index = _data(tensor)
+    if index.dtype.kind not in "iu":
+        raise TypeError("one_hot is only applicable to index tensors")
+    if num_classes == -1:
+        num_classes = int(index.max()) + 1 if index.size else 0
+    if index.size and (index.min() < 0 or index.max() >= num_classes):
+        raise ValueError(f"one_hot: class values must be in [0, {num_classes})")
+    return Tensor._make((index[..., None] == np.arange(num_classes)).astype(dtypes.int64), None)
+
+
+# ---- losses ------------------------------------------------------------------------------------------
+
+
+def cross_entropy(input: Tensor, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy of logits (N, C, ...) against class indices or class
+    probabilities; one fused, stable op (see memograd.ops.losses)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _losses.cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
+
+
+def nll_loss(input: Tensor, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities (N, C, ...) at the target classes,
+    weighted per class; 'mean' divides by the total weight of the targets not ignored."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _losses.check_reduction(reduction)
+    if input.ndim == 1:
+        out = nll_loss(input.unsqueeze(0), _data(target)[None], weight, None, ignore_index, None, reduction)
+        return out.squeeze(0) if reduction == "none" else out
+    index = _data(target)
+    n_classes = input.shape[1]
+    if index.shape != (input.shape[0],) + tuple(input.shape[2:]):
+        raise ValueError(f"nll_loss: target of shape {index.shape} does not fit input {tuple(input.shape)}")
+    keep = index != ignore_index
+    safe = np.where(keep, index, 0)
+    if keep.any() and (safe.min() < 0 or safe.max() >= n_classes):
+        raise IndexError(f"nll_loss: target out of bounds for {n_classes} classes")
+    w = np.ones(n_classes, dtype=input.dtype) if weight is None else _data(weight).astype(input.dtype)
+    picked_w = (w[safe] * keep).astype(input.dtype)
+    # Gather input[i, y_i, ...] with broadcast index arrays along every other axis.
+    grids = np.meshgrid(*(np.arange(n) for n in index.shape), indexing="ij", sparse=True)
+    picked = input[(grids[0], safe) + tuple(grids[1:])]
+    losses = -(picked * picked_w)
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    return losses.sum() / float(picked_w.sum())
+
+
+def mse_loss(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    diff = input - target
+    return _reduce(diff * diff, _legacy_reduction(size_average, reduce, reduction))
+
+
+def l1_loss(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    return _reduce(_unary.abs(input - target), _legacy_reduction(size_average, reduce, reduction))
+
+
+def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - delta / 2), with d = input - target."""
+    diff = input - target
+    size = _unary.abs(diff)
+    quadratic = 0.5 * diff * diff
+    linear_part = delta * (size - 0.5 * delta)
+    return _reduce(_where(_data(size) < delta, quadratic, linear_part), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """Huber loss divided by beta (plain L1 when beta is 0)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)
+    return _reduce(huber_loss(input, target, reduction="none", delta=beta) * (1.0 / beta), reduction)
+
+
+def binary_cross_entropy(input: Tensor, target, weight=None, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:
+    """-(t log p + (1 - t) log(1 - p)) on probabilities p, logs clamped at -100 (as PyTorch)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if tuple(_data(target).shape) != tuple(input.shape):
+        raise ValueError(f"binary_cross_entropy: target size {tuple(_data(target).shape)} must equal "
+                         f"input size {tuple(input.shape)}")
+    loss = _losses.BinaryCrossEntropy.apply(input, target if isinstance(target, Tensor) else _data(target).astype(input.dtype))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, size_average=None, reduce=None,
+                                     reduction: str = "mean", pos_weight=None) -> Tensor:
+    """Sigmoid + binary cross-entropy in one stable formula:
+    pos_weight * t * softplus(-x) + (1 - t) * softplus(x)  (= -[pw t log s(x) + (1-t) log(1 - s(x))])."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if tuple(_data(target).shape) != tuple(input.shape):
+        raise ValueError(f"binary_cross_entropy_with_logits: target size {tuple(_data(target).shape)} must equal "
+                         f"input size {tuple(input.shape)}")
+    positive = _act.softplus(-input)
+    if pos_weight is not None:
+        positive = positive * pos_weight
+    loss = target * positive + (1 - target) * _act.softplus(input)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+__all__ = [
+    "linear", "conv2d", "max_pool2d", "avg_pool2d", "pad", "relu", "leaky_relu", "gelu", "softplus", "sigmoid",
+    "tanh", "softmax", "log_softmax", "dropout", "layer_norm", "batch_norm", "embedding", "one_hot",
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+]

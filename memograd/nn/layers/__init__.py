@@ -1,0 +1,15 @@
+"""The layers, one family per file."""
+from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .conv import Conv2d
+from .dropout import Dropout
+from .embedding import Embedding
+from .linear import Identity, Linear
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .pooling import AvgPool2d, MaxPool2d
+from .shape import Flatten, Unflatten
+
+__all__ = [
+    "GELU", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Softplus", "Tanh", "Conv2d", "Dropout",
+    "Embedding", "Identity", "Linear", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "AvgPool2d", "MaxPool2d",
+    "Flatten", "Unflatten",
+]

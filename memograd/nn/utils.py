@@ -1,0 +1,58 @@
+"""Gradient clipping, applied to `.grad` in place after backward() and before the optimizer step."""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+def _grads(parameters) -> list:
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p.grad for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False, foreach=None) -> Tensor:
+    """Scale all gradients together so that their joint `norm_type` norm is at most
+    `max_norm`; returns the norm before clipping (a 0-d tensor), as PyTorch."""
+    grads = _grads(parameters)
+    norm_type = float(norm_type)
+    if not grads:
+        return Tensor._make(np.asarray(0.0, dtype=np.float32), None)
+    if norm_type == float("inf"):
+        total = max(float(np.abs(g.data).max()) if g.data.size else 0.0 for g in grads)
+    else:
+        total = sum(float((np.abs(g.data.astype(np.float64)) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type)
+    if error_if_nonfinite and not np.isfinite(total):
+        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
+                           "so it cannot be clipped. To disable this error and scale the gradients by the "
+                           "non-finite norm anyway, set `error_if_nonfinite=False`")
+    coef = max_norm / (total + 1e-6)
+    if coef < 1.0:  # scaling up is never wanted: clip only
+        for g in grads:
+            g.data *= g.data.dtype.type(coef)
+    return Tensor._make(np.asarray(total, dtype=grads[0].dtype), None)
+
+
+def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float, foreach=None) -> None:
+    """Clamp every gradient element into [-clip_value, clip_value], in place."""
+    for g in _grads(parameters):
+        np.clip(g.data, -clip_value, clip_value, out=g.data)
+
+
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
+    """All parameters flattened and joined into one vector (no gradient link)."""
+    return Tensor._make(np.concatenate([p.data.reshape(-1) for p in parameters]), None)
+
+
+def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
+    """Copy consecutive pieces of `vec` into the parameters, in place."""
+    data = vec.data if isinstance(vec, Tensor) else np.asarray(vec)
+    start = 0
+    for p in parameters:
+        n = p.data.size
+        p.data[...] = data[start:start + n].reshape(p.shape)
+        start += n

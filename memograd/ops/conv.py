@@ -1,0 +1,228 @@
+"""2-D convolution (cross-correlation, as in PyTorch) by im2col: a strided *view* of the
+padded input holds every kernel window, and one tensordot with the weight does the work.
+
+Three ops close the family under differentiation, so `create_graph=True` works too:
+
+    Conv2d(x, w)          y  = x (*) w
+    ConvGradInput(g, w)   dx = the adjoint of Conv2d in x   (col2im, a "transposed conv")
+    ConvGradWeight(x, g)  dw = the correlation of x with g
+
+Each one's backward is made of the other two. In plain backprop the same rules call the
+array functions directly, without building nodes."""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..autograd.function import Op
+from ..backend import array_module
+from . import dual
+
+# ---- geometry ----------------------------------------------------------------------------
+
+
+class Geometry(tuple):
+    """(stride, pads, dilation): stride and dilation as (h, w); pads as (top, bottom, left, right)."""
+
+    __slots__ = ()
+
+    @property
+    def stride(self):
+        return self[0]
+
+    @property
+    def pads(self):
+        return self[1]
+
+    @property
+    def dilation(self):
+        return self[2]
+
+
+def pair(value, name: str) -> tuple:
+    """An int or a pair, as PyTorch's `_pair`."""
+    if isinstance(value, int):
+        return (value, value)
+    value = tuple(int(v) for v in value)
+    if len(value) != 2:
+        raise ValueError(f"{name} must be an int or a pair of ints, got {value}")
+    return value
+
+
+def make_geometry(kernel: tuple, stride, padding, dilation) -> Geometry:
+    """Resolve PyTorch's arguments; padding may be an int, a pair, 'valid' or 'same'."""
+    stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
+    if padding == "valid":
+        pads = (0, 0, 0, 0)
+    elif padding == "same":
+        if stride != (1, 1):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        pads = ()
+        for k, d in zip(kernel, dilation):
+            total = d * (k - 1)
+            pads += (total // 2, total - total // 2)  # any odd pixel goes after, as PyTorch does
+    else:
+        ph, pw = pair(padding, "padding")
+        pads = (ph, ph, pw, pw)
+    if min(stride) < 1 or min(dilation) < 1 or min(pads) < 0:
+        raise ValueError(f"invalid geometry: stride {stride}, padding {pads}, dilation {dilation}")
+    return Geometry((stride, pads, dilation))
+
+
+def out_size(n: int, k: int, stride: int, pad_before: int, pad_after: int, dilation: int) -> int:
+    return (n + pad_before + pad_after - dilation * (k - 1) - 1) // stride + 1
+
+
+def out_shape(in_hw: tuple, kernel: tuple, geo: Geometry) -> tuple:
+    (sh, sw), (pt, pb, pl, pr), (dh, dw) = geo
+    oh = out_size(in_hw[0], kernel[0], sh, pt, pb, dh)
+    ow = out_size(in_hw[1], kernel[1], sw, pl, pr, dw)
+    if oh < 1 or ow < 1:
+        raise ValueError(f"the kernel {kernel} (dilation {geo.dilation}) is larger than the padded input {in_hw}")
+    return oh, ow
+
+
+def pad2d(x, pads: tuple, value=0.0):
+    pt, pb, pl, pr = pads
+    if not any(pads):
+        return x
+    return array_module(x).pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=value)
+
+
+def windows(x_padded, kernel: tuple, geo: Geometry, out_hw: tuple):
+    """A read-only view (N, C, OH, OW, KH, KW) of every kernel window: no copy."""
+    n, c = x_padded.shape[:2]
+    s_n, s_c, s_h, s_w = x_padded.strides
+    (sh, sw), _, (dh, dw) = geo
+    return as_strided(x_padded, (n, c) + tuple(out_hw) + tuple(kernel),
+                      (s_n, s_c, s_h * sh, s_w * sw, s_h * dh, s_w * dw), writeable=False)
+
+
+def spread_windows(cols, in_shape: tuple, geo: Geometry):
+    """The adjoint of `windows`: add each window entry (N, C, OH, OW, KH, KW) back to the
+    input pixel it came from, then cut the padding off. One slice-add per kernel position."""
+    n, c, oh, ow, kh, kw = cols.shape
+    (sh, sw), (pt, pb, pl, pr), (dh, dw) = geo
+    h, w = in_shape[2] + pt + pb, in_shape[3] + pl + pr
+    out = array_module(cols).zeros((n, c, h, w), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            top, left = i * dh, j * dw
+            out[:, :, top:top + sh * (oh - 1) + 1:sh, left:left + sw * (ow - 1) + 1:sw] += cols[:, :, :, :, i, j]
+    return out[:, :, pt:pt + in_shape[2], pl:pl + in_shape[3]]
+
+
+# ---- array functions ---------------------------------------------------------------------
+
+
+def conv2d_array(x, w, geo: Geometry):
+    kernel = w.shape[2:]
+    cols = windows(pad2d(x, geo.pads), kernel, geo, out_shape(x.shape[2:], kernel, geo))
+    out = array_module(x).tensordot(cols, w, axes=((1, 4, 5), (1, 2, 3)))  # (N, OH, OW, O)
+    return array_module(x).ascontiguousarray(out.transpose(0, 3, 1, 2))
+
+
+def conv2d_grad_input_array(g, w, in_shape: tuple, geo: Geometry):
+    cols = array_module(g).tensordot(g, w, axes=((1,), (0,)))  # (N, OH, OW, C, KH, KW)
+    return spread_windows(cols.transpose(0, 3, 1, 2, 4, 5), in_shape, geo)
+
+
+def conv2d_grad_weight_array(x, g, w_shape: tuple, geo: Geometry):
+    kernel = w_shape[2:]
+    cols = windows(pad2d(x, geo.pads), kernel, geo, g.shape[2:])
+    return array_module(x).tensordot(g, cols, axes=((0, 2, 3), (0, 2, 3)))  # (O, C, KH, KW)
+
+
+# ---- ops ---------------------------------------------------------------------------------
+
+
+class Conv2d(Op):
+    """x (N, C, H, W), weight (O, C, KH, KW), bias (O,) or None -> (N, O, OH, OW)."""
+
+    __slots__ = ("geo",)
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, geo=None):
+        if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1]:
+            raise ValueError(f"conv2d: input {x.shape} and weight {weight.shape} do not fit "
+                             f"(expected (N, {weight.shape[1] if weight.ndim == 4 else 'C'}, H, W))")
+        ctx.geo = geo
+        ctx.save_for_backward(x, weight)
+        out = conv2d_array(x, weight, geo)
+        if bias is not None:
+            out += bias.reshape(1, -1, 1, 1)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, weight = ctx.saved
+        x_edge, w_edge, b_edge = ctx.next
+        grad_x = conv_grad_input(grad_out, weight, x.shape, ctx.geo) if x_edge is not None else None
+        grad_w = conv_grad_weight(x, grad_out, weight.shape, ctx.geo) if w_edge is not None else None
+        grad_b = grad_out.sum(axis=(0, 2, 3)) if b_edge is not None else None
+        return grad_x, grad_w, grad_b
+
+
+class ConvGradInput(Op):
+    """dx of Conv2d, from the output gradient g and the weight."""
+
+    __slots__ = ("geo", "in_shape")
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, g, weight, in_shape=None, geo=None):
+        ctx.geo, ctx.in_shape = geo, in_shape
+        ctx.save_for_backward(g, weight)
+        return conv2d_grad_input_array(g, weight, in_shape, geo)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g, weight = ctx.saved
+        return conv(grad_out, weight, ctx.geo), conv_grad_weight(grad_out, g, weight.shape, ctx.geo)
+
+
+class ConvGradWeight(Op):
+    """dw of Conv2d, from the input x and the output gradient g."""
+
+    __slots__ = ("geo", "w_shape")
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, x, g, w_shape=None, geo=None):
+        ctx.geo, ctx.w_shape = geo, w_shape
+        ctx.save_for_backward(x, g)
+        return conv2d_grad_weight_array(x, g, w_shape, geo)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, g = ctx.saved
+        return conv_grad_input(g, grad_out, x.shape, ctx.geo), conv(x, grad_out, ctx.geo)
+
+
+# Plain backprop hands the rules arrays: call the array functions, record nothing.
+# Under create_graph they get tensors: go through the ops, so the backward is recorded.
+
+
+def conv(x, w, geo):
+    if dual.is_tensor(x) or dual.is_tensor(w):
+        return Conv2d.apply(x, w, None, geo=geo)
+    return conv2d_array(x, w, geo)
+
+
+def conv_grad_input(g, w, in_shape, geo):
+    if dual.is_tensor(g) or dual.is_tensor(w):
+        return ConvGradInput.apply(g, w, in_shape=tuple(in_shape), geo=geo)
+    return conv2d_grad_input_array(g, w, in_shape, geo)
+
+
+def conv_grad_weight(x, g, w_shape, geo):
+    if dual.is_tensor(x) or dual.is_tensor(g):
+        return ConvGradWeight.apply(x, g, w_shape=tuple(w_shape), geo=geo)
+    return conv2d_grad_weight_array(x, g, w_shape, geo)
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
+    """Cross-correlate (N, C, H, W) with (O, C, KH, KW) weights, as `torch.nn.functional.conv2d`."""
+    kernel = tuple(weight.shape[2:])
+    return Conv2d.apply(x, weight, bias, geo=make_geometry(kernel, stride, padding, dilation))

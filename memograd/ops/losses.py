@@ -1,0 +1,168 @@
+"""Losses that are fused into one op for speed and numerical stability.
+
+Softmax + cross-entropy is the chapter's "output-layer derivative": computed separately,
+softmax can overflow and log(softmax) can underflow to -inf; fused, the forward is one
+stable log-softmax (shift by the max, subtract logsumexp) and the backward collapses to
+
+    d loss / d logits = (softmax(logits) * sum_c q_c - q) / D
+
+where q holds, per sample and class, how much weight the target puts on that class
+(the one-hot target, smoothed, times the class weights; zero for ignored samples) and D
+is the normaliser of the 'mean' reduction. Without smoothing or weights this is the
+textbook (softmax - onehot) / N."""
+from __future__ import annotations
+
+from ..autograd.function import Op
+from ..backend import array_module
+from . import dual
+
+# ---- softmax cross-entropy ---------------------------------------------------------------
+
+
+class CrossEntropy(Op):
+    """logits (N, C, ...) and a constant target weighting q of the same shape -> the loss.
+
+    The backward is differentiable by construction: under `create_graph=True` it
+    recomputes softmax with the Softmax op from the logits tensor (in plain backprop it
+    reuses the probabilities saved by the forward)."""
+
+    __slots__ = ("reduction", "denom")
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, logits, q=None, denom=1.0, reduction="mean"):
+        if q.shape != logits.shape:
+            raise ValueError(f"cross_entropy: target weighting {q.shape} does not match logits {logits.shape}")
+        xp = array_module(logits)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exp = xp.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        log_probs = shifted - xp.log(total)
+        per_sample = -(q * log_probs).sum(axis=1)
+        ctx.reduction, ctx.denom = reduction, denom
+        ctx.save_for_backward(logits, exp / total, q, q.sum(axis=1, keepdims=True))
+        return reduce_loss(per_sample, reduction, denom)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        logits, probs, q, q_total = ctx.saved
+        if dual.is_tensor(logits):
+            from .softmax import softmax
+
+            probs = softmax(logits, 1)
+        if ctx.reduction == "none":
+            grad = grad_out.reshape(grad_out.shape[:1] + (1,) + grad_out.shape[1:])
+        else:
+            scale = 1.0 / ctx.denom if ctx.denom else float("nan")  # all ignored: NaN, as the forward
+            grad = grad_out * scale if ctx.reduction == "mean" else grad_out
+        return (probs * q_total - q) * grad
+
+
+def reduce_loss(per_sample, reduction: str, denom: float = None):
+    """'none' keeps each sample's loss; 'sum' adds them; 'mean' divides the sum by `denom`
+    (the number of samples, or the total weight of the targets)."""
+    if reduction == "none":
+        return per_sample
+    xp = array_module(per_sample)
+    total = per_sample.sum()
+    if reduction == "sum":
+        return xp.asarray(total)
+    with xp.errstate(invalid="ignore", divide="ignore"):  # every target ignored: NaN, as PyTorch
+        return xp.asarray(total / xp.asarray(per_sample.size if denom is None else denom, dtype=total.dtype))
+
+
+def target_weights(shape: tuple, dtype, target, weight=None, ignore_index: int = -100,
+                   label_smoothing: float = 0.0) -> tuple:
+    """(q, D) for logits of `shape` (N, C, ...) and a target of class indices (N, ...) or of
+    class probabilities (N, C, ...), with PyTorch's rules:
+
+        indices:        q[i, c] = w[y_i] (1 - eps) [c == y_i] + w[c] eps / C,  0 where y_i is ignored
+                        D = sum of w[y_i] over the samples not ignored
+        probabilities:  q[i, c] = w[c] ((1 - eps) t[i, c] + eps / C),  D = number of samples"""
+    xp = array_module(target)
+    n_classes = shape[1]
+    w = xp.ones(n_classes, dtype=dtype) if weight is None else xp.asarray(weight, dtype=dtype)
+    if w.shape != (n_classes,):
+        raise ValueError(f"cross_entropy: weight should have shape ({n_classes},), got {w.shape}")
+    class_axis = (1, n_classes) + (1,) * (len(shape) - 2)
+    if target.dtype.kind == "f":  # class probabilities
+        if target.shape != tuple(shape):
+            raise ValueError(f"cross_entropy: probability target {target.shape} must match input {tuple(shape)}")
+        probs = target.astype(dtype, copy=False)
+        if label_smoothing:
+            probs = probs * (1.0 - label_smoothing) + label_smoothing / n_classes
+        return probs * w.reshape(class_axis), float(target.size // n_classes)
+    if target.shape != (shape[0],) + tuple(shape[2:]):
+        raise ValueError(f"cross_entropy: target of shape {target.shape} does not fit input {tuple(shape)} "
+                         f"(expected {(shape[0],) + tuple(shape[2:])})")
+    keep = target != ignore_index
+    safe = xp.where(keep, target, 0)
+    if keep.any() and (safe.min() < 0 or safe.max() >= n_classes):
+        bad = safe[(safe < 0) | (safe >= n_classes)].ravel()[0]
+        raise IndexError(f"cross_entropy: target {int(bad)} is out of bounds for {n_classes} classes")
+    classes = xp.arange(n_classes).reshape(class_axis)
+    onehot = xp.expand_dims(safe, 1) == classes
+    picked = w[safe] * keep  # w[y_i], 0 for ignored samples
+    q = onehot * xp.expand_dims(picked * (1.0 - label_smoothing), 1)
+    if label_smoothing:
+        q = q + xp.expand_dims(keep, 1) * (w * (label_smoothing / n_classes)).reshape(class_axis)
+    return q.astype(dtype, copy=False), float(picked.sum())
+
+
+def cross_entropy(logits, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0):
+    """Softmax cross-entropy of logits (N, C, ...) or (C,) against class indices or probabilities."""
+    check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    target_data = getattr(target, "data", target)
+    target_data = array_module(target_data).asarray(target_data)
+    unbatched = logits.ndim == 1
+    if unbatched:
+        logits = logits.reshape(1, -1)
+        target_data = target_data[None]
+    weight_data = getattr(weight, "data", weight)
+    q, denom = target_weights(logits.shape, logits.dtype, target_data, weight_data, ignore_index, label_smoothing)
+    out = CrossEntropy.apply(logits, q=q, denom=denom, reduction=reduction)
+    return out.reshape(()) if unbatched and reduction == "none" else out
+
+
+def check_reduction(reduction: str) -> None:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+# ---- binary cross-entropy on probabilities -----------------------------------------------
+
+
+class BinaryCrossEntropy(Op):
+    """-(t log p + (1 - t) log(1 - p)) elementwise, with each log clamped at -100 as in
+    PyTorch so that p = 0 or 1 gives a finite loss."""
+
+    __slots__ = ()
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, p, t):
+        xp = array_module(p)
+        if xp.any((p < 0) | (p > 1)):
+            raise ValueError("binary_cross_entropy: input values must lie in [0, 1]")
+        ctx.save_for_backward(p, t)
+        with xp.errstate(divide="ignore"):
+            log_p = xp.maximum(xp.log(p), -100.0)
+            log_q = xp.maximum(xp.log1p(-p), -100.0)
+        return -(t * log_p + (1 - t) * log_q)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        p, t = ctx.saved
+        p_edge, t_edge = ctx.next
+        # d/dp = (p - t) / (p (1 - p)), with the denominator kept >= 1e-12 as PyTorch does.
+        spread = p * (1 - p)
+        spread = dual.where(spread < 1e-12, 1e-12, spread)
+        grad_p = grad_out * (p - t) / spread if p_edge is not None else None
+        grad_t = None
+        if t_edge is not None:  # d/dt = log(1 - p) - log(p), clamped like the forward
+            grad_t = grad_out * (dual.log(dual.where(1 - p < 1e-44, 1e-44, 1 - p))
+                                 - dual.log(dual.where(p < 1e-44, 1e-44, p)))
+        return grad_p, grad_t

@@ -1,0 +1,153 @@
+"""2-D max and average pooling over strided window views (see `conv.windows`).
+
+Average pooling is a window *sum* times a constant, and the window sum and its adjoint
+(spreading each output back over its window) are each other's gradients, so that pair is
+closed under differentiation. Max pooling routes each output gradient to the one input
+that won; under `create_graph=True` that routing is an `index_add`, itself differentiable."""
+from __future__ import annotations
+
+from ..autograd.function import Op
+from ..backend import array_module
+from . import dual
+from .conv import Geometry, out_shape, pad2d, spread_windows, windows
+
+# ---- average pooling ---------------------------------------------------------------------
+
+
+class WindowSum(Op):
+    """(N, C, H, W) -> (N, C, OH, OW): the sum of each kernel window."""
+
+    __slots__ = ("kernel", "geo", "in_shape")
+
+    @staticmethod
+    def forward(ctx, x, kernel=None, geo=None):
+        ctx.kernel, ctx.geo, ctx.in_shape = kernel, geo, x.shape
+        cols = windows(pad2d(x, geo.pads), kernel, geo, out_shape(x.shape[2:], kernel, geo))
+        return cols.sum(axis=(4, 5))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return window_spread(grad_out, ctx.kernel, ctx.geo, ctx.in_shape)
+
+
+class WindowSpread(Op):
+    """The adjoint of WindowSum: every input pixel gets the sum of the outputs whose window covers it."""
+
+    __slots__ = ("kernel", "geo")
+
+    @staticmethod
+    def forward(ctx, g, kernel=None, geo=None, in_shape=None):
+        ctx.kernel, ctx.geo = kernel, geo
+        return window_spread_array(g, kernel, geo, in_shape)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return WindowSum.apply(grad_out, kernel=ctx.kernel, geo=ctx.geo)
+
+
+def window_spread_array(g, kernel, geo, in_shape):
+    xp = array_module(g)
+    cols = xp.broadcast_to(g[:, :, :, :, None, None], g.shape + tuple(kernel))
+    return spread_windows(cols, in_shape, geo)
+
+
+def window_spread(g, kernel, geo, in_shape):
+    if dual.is_tensor(g):
+        return WindowSpread.apply(g, kernel=kernel, geo=geo, in_shape=tuple(in_shape))
+    return window_spread_array(g, kernel, geo, in_shape)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override=None):
+    """Mean of each window, as `torch.nn.functional.avg_pool2d`."""
+    from .conv import pair
+
+    if ceil_mode:
+        raise NotImplementedError("avg_pool2d: ceil_mode=True is not supported")
+    kernel = pair(kernel_size, "kernel_size")
+    ph, pw = pair(padding, "padding")
+    if ph > kernel[0] // 2 or pw > kernel[1] // 2:
+        raise ValueError(f"avg_pool2d: padding {(ph, pw)} should be at most half of the kernel {kernel}")
+    geo = Geometry((pair(stride if stride is not None else kernel, "stride"), (ph, ph, pw, pw), (1, 1)))
+    sums = WindowSum.apply(x, kernel=kernel, geo=geo)
+    if divisor_override is not None:
+        divisor = float(divisor_override)
+    elif count_include_pad or not (ph or pw):
+        divisor = float(kernel[0] * kernel[1])
+    else:  # count only the real pixels of each window: pool a map of ones
+        xp = array_module(sums.data)
+        ones = xp.ones((1, 1) + tuple(x.shape[2:]), dtype=sums.dtype)
+        divisor = WindowSum.forward(_Scratch(), ones, kernel=kernel, geo=geo)[0, 0]
+    return sums * (1.0 / divisor)
+
+
+class _Scratch:
+    """A throwaway ctx for calling an op's forward as a plain function."""
+
+
+# ---- max pooling -------------------------------------------------------------------------
+
+
+class MaxPool2d(Op):
+    """(N, C, H, W) -> (N, C, OH, OW): the max of each window. At ties the first wins."""
+
+    __slots__ = ("kernel", "geo", "in_shape", "out_hw")
+
+    @staticmethod
+    def forward(ctx, x, kernel=None, geo=None, out_hw=None):
+        ctx.kernel, ctx.geo, ctx.in_shape, ctx.out_hw = kernel, geo, x.shape, out_hw
+        fill = -float("inf") if x.dtype.kind == "f" else array_module(x).iinfo(x.dtype).min
+        cols = windows(pad2d(x, geo.pads, fill), kernel, geo, out_hw)
+        flat = cols.reshape(cols.shape[:4] + (-1,))  # one copy: (N, C, OH, OW, KH*KW)
+        arg = flat.argmax(axis=-1)
+        ctx.save_for_backward(arg)
+        return array_module(x).take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (arg,) = ctx.saved
+        if dual.is_tensor(grad_out):
+            return dual.index_add(ctx.in_shape, winner_index(arg, ctx.kernel, ctx.geo, ctx.in_shape), grad_out)
+        kh, kw = ctx.kernel
+        cols = array_module(grad_out).zeros(grad_out.shape + (kh, kw), dtype=grad_out.dtype)
+        for k in range(kh * kw):
+            cols[..., k // kw, k % kw] = grad_out * (arg == k)
+        return spread_windows(cols, ctx.in_shape, ctx.geo)
+
+
+def winner_index(arg, kernel, geo, in_shape) -> tuple:
+    """The (n, c, row, col) of the input pixel that won each window, for `index_add`."""
+    xp = array_module(arg)
+    n, c, oh, ow = arg.shape
+    (sh, sw), (pt, _, pl, _), (dh, dw) = geo
+    rows = xp.arange(oh)[:, None] * sh + (arg // kernel[1]) * dh - pt
+    cols = xp.arange(ow)[None, :] * sw + (arg % kernel[1]) * dw - pl
+    return (xp.arange(n)[:, None, None, None], xp.arange(c)[None, :, None, None], rows, cols)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """Max of each window, as `torch.nn.functional.max_pool2d` (padding counts as -inf)."""
+    from .conv import pair
+
+    if return_indices:
+        raise NotImplementedError("max_pool2d: return_indices=True is not supported")
+    kernel = pair(kernel_size, "kernel_size")
+    stride = pair(stride if stride is not None else kernel, "stride")
+    ph, pw = pair(padding, "padding")
+    dilation = pair(dilation, "dilation")
+    if ph > kernel[0] // 2 or pw > kernel[1] // 2:
+        raise ValueError(f"max_pool2d: padding {(ph, pw)} should be at most half of the kernel {kernel}")
+    h, w = x.shape[-2:]
+    out_hw, extra = [], []
+    for n, k, s, p, d in ((h, kernel[0], stride[0], ph, dilation[0]), (w, kernel[1], stride[1], pw, dilation[1])):
+        span = n + 2 * p - d * (k - 1) - 1
+        size = (-(-span // s) if ceil_mode else span // s) + 1
+        if ceil_mode and (size - 1) * s >= n + p:  # the last window must start inside the input
+            size -= 1
+        out_hw.append(size)
+        extra.append(max(0, (size - 1) * s + d * (k - 1) + 1 - (n + 2 * p)))
+    if min(out_hw) < 1:
+        raise ValueError(f"max_pool2d: kernel {kernel} is larger than the padded input {(h, w)}")
+    geo = Geometry((stride, (ph, ph + extra[0], pw, pw + extra[1]), dilation))
+    return MaxPool2d.apply(x, kernel=kernel, geo=geo, out_hw=tuple(out_hw))
