@@ -97,7 +97,8 @@ def _rebind(tensor, result):
     tensor.grad_fn = result.grad_fn
     tensor._requires_grad = result._requires_grad
     tensor._base = None
-    _bump(tensor)
+    # No version bump: the old memory, which earlier nodes may have saved, is left intact,
+    # and the tensor now owns fresh memory. Bumping would make those nodes refuse to run.
     return tensor
 
 

@@ -152,7 +152,10 @@ class Op(Node):
         if anomaly.state[0]:
             anomaly.check_forward(cls.__name__, out, args)
         if not (record and grad_mode.state[0]) or out.dtype.kind not in "fc":
-            return Tensor._make(out, None)
+            result = Tensor._make(out, None)
+            if cls.is_view and isinstance(args[0], Tensor):  # unrecorded views share memory too
+                result._base = args[0]._root()
+            return result
         ctx.next = tuple(edges)
         ctx.stamp = clock[0]
         ctx.shape = out.shape
