@@ -28,6 +28,7 @@ import json
 import os
 from typing import Any, BinaryIO
 
+from .creation import from_numpy
 from .serialization import CheckpointError, atomic_write, flatten, from_bytes, to_bytes, unflatten
 
 TREE_KEY = "memograd.tree"
@@ -70,9 +71,7 @@ def load(path: str | os.PathLike | BinaryIO) -> Any:
             raise IsADirectoryError(f"load: {where} is a directory, not a checkpoint file") from None
     arrays, metadata = from_bytes(raw, where)
     if TREE_KEY not in metadata:
-        from .tensor import Tensor
-
-        return {name: Tensor._make(arrays[name], None) for name in sorted(arrays)}
+        return {name: from_numpy(arrays[name]) for name in sorted(arrays)}
     if metadata.get(FORMAT_KEY, FORMAT_VERSION) != FORMAT_VERSION:
         raise CheckpointError(f"{where}: written in memograd checkpoint format {metadata[FORMAT_KEY]!r}; "
                               f"this version reads format {FORMAT_VERSION!r}")

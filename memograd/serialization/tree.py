@@ -17,6 +17,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..creation import from_numpy
 from ..tensor import Tensor
 from .errors import CheckpointError
 
@@ -100,7 +101,7 @@ def unflatten(tree, arrays: Mapping[str, np.ndarray], where: str):
         if len(node) == 1:
             (tag, value), = node.items()
             if tag == "$tensor":
-                return Tensor._make(array(value), None)
+                return from_numpy(array(value))
             if tag == "$array":
                 return array(value)
             if tag == "$scalar":

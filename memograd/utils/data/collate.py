@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ... import dtypes
+from ...creation import from_numpy
 from ...ops.shape import stack
 from ...tensor import Tensor
 
@@ -26,15 +27,15 @@ def default_collate(batch: list):
     if isinstance(first, Tensor):
         if any(t.requires_grad for t in batch):
             return stack(batch)  # keep the graph, as torch.stack would
-        return Tensor._make(np.stack([t.data for t in batch]), None)
+        return from_numpy(np.stack([t.data for t in batch]))
     if isinstance(first, (np.ndarray, np.generic)):
-        return Tensor._make(np.stack([np.asarray(a) for a in batch]), None)
+        return from_numpy(np.stack([np.asarray(a) for a in batch]))
     if isinstance(first, bool):
-        return Tensor._make(np.array(batch, dtype=dtypes.bool_), None)
+        return from_numpy(np.array(batch, dtype=dtypes.bool_))
     if isinstance(first, int):
-        return Tensor._make(np.array(batch, dtype=dtypes.int64), None)
+        return from_numpy(np.array(batch, dtype=dtypes.int64))
     if isinstance(first, float):
-        return Tensor._make(np.array(batch, dtype=dtypes.get_default_dtype()), None)
+        return from_numpy(np.array(batch, dtype=dtypes.get_default_dtype()))
     if isinstance(first, (str, bytes)):
         return list(batch)
     if isinstance(first, Mapping):

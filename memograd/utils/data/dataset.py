@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ...creation import from_numpy
 from ...tensor import Tensor
 
 
@@ -54,7 +55,7 @@ class TensorDataset(Dataset):
 
     def _get_batch(self, indices: np.ndarray) -> tuple:
         # The data are detached copies, as a collated batch of items would be.
-        return tuple(Tensor._make(t.data[indices], None) for t in self.tensors)
+        return tuple(from_numpy(t.data[indices]) for t in self.tensors)
 
 
 class Subset(Dataset):

@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ....tensor import Tensor
+from ....creation import from_numpy
 from ..dataset import TensorDataset
 
 
@@ -26,7 +26,7 @@ class DatasetSplits:
 
         def flat(ds: TensorDataset) -> TensorDataset:
             x, y = ds.tensors
-            return TensorDataset(Tensor._make(x.data.reshape(len(x), size), None), y)
+            return TensorDataset(from_numpy(x.data.reshape(len(x), size)), y)
 
         return replace(self, train=flat(self.train), test=flat(self.test), input_shape=(size,))
 
@@ -50,7 +50,7 @@ def from_arrays(name: str, train: tuple, test: tuple, class_names) -> DatasetSpl
     """DatasetSplits from (inputs, labels) array pairs; inputs keep their dtype, labels become int64."""
 
     def part(x: np.ndarray, y: np.ndarray) -> TensorDataset:
-        return TensorDataset(Tensor._make(np.ascontiguousarray(x), None), Tensor._make(y.astype(np.int64), None))
+        return TensorDataset(from_numpy(np.ascontiguousarray(x)), from_numpy(y.astype(np.int64)))
 
     x_train = train[0]
     return DatasetSplits(name, part(*train), part(*test), len(class_names), tuple(x_train.shape[1:]),
