@@ -165,9 +165,19 @@ def test_step_with_an_epoch_uses_the_closed_form():
     sched = StepLR(sgd(), step_size=2, gamma=0.5)
     sched.step(5)
     assert sched.last_epoch == 5 and sched.get_last_lr() == [0.25]
-    sched = MultiStepLR(sgd(), milestones=[1, 3], gamma=0.1)
+    sched = MultiStepLR(sgd(), milestones=[1, 3, 3], gamma=0.1)
     sched.step(3)
-    np.testing.assert_allclose(sched.get_last_lr(), [0.01])
+    np.testing.assert_allclose(sched.get_last_lr(), [0.001])
+
+
+def test_scheduler_state_survives_save_and_load(tmp_path):
+    opt = sgd()
+    sched = MultiStepLR(opt, milestones=[2, 4, 4], gamma=0.5)
+    memograd.save(sched.state_dict(), tmp_path / "sched.safetensors")
+    fresh = MultiStepLR(sgd(), milestones=[1])
+    fresh.load_state_dict(memograd.load(tmp_path / "sched.safetensors"))
+    fresh.step(4)  # the closed form works on the reloaded milestones
+    assert fresh.get_last_lr() == [0.125]
 
 
 def test_resuming_needs_initial_lr():

@@ -72,6 +72,7 @@ def test_bad_params_are_rejected():
         ([{"params": {w}}], TypeError, "ordered collections"),
         ([np.ones(2)], TypeError, "can only optimize Tensors"),
         ([w * 2], ValueError, "non-leaf"),
+        ([{"lr": 0.1}], ValueError, "needs a 'params' entry"),
     ]:
         with pytest.raises(error, match=match):
             SGD(params, lr=0.1)

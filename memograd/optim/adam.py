@@ -77,6 +77,6 @@ class Adam(Optimizer):
             denom = np.sqrt(v)
             denom /= math.sqrt(1 - beta2**t)
             denom += eps
-            update = m / denom
+            update = np.divide(m, denom, out=denom)
             update *= lr / (1 - beta1**t)
             p.sub_(update)

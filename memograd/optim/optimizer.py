@@ -53,6 +53,8 @@ class Optimizer:
         """Add a group of parameters (say, layers unfrozen while fine-tuning) with its own options."""
         if not isinstance(param_group, dict):
             raise TypeError(f"{self._name}: a parameter group must be a dict, got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError(f"{self._name}: a parameter group needs a 'params' entry")
         params = param_group["params"]
         if isinstance(params, Tensor):
             params = [params]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import types
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 
@@ -59,7 +58,8 @@ class MultiStepLR(LRScheduler):
         return [lr * factor for lr in self._current_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
-        passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        # a plain dict once loaded from a checkpoint, so count without Counter's methods
+        passed = sum(count for milestone, count in self.milestones.items() if milestone <= self.last_epoch)
         return [base_lr * self.gamma**passed for base_lr in self.base_lrs]
 
 
