@@ -22,8 +22,7 @@ class WindowSum(Op):
     @staticmethod
     def forward(ctx, x, kernel=None, geo=None):
         ctx.kernel, ctx.geo, ctx.in_shape = kernel, geo, x.shape
-        cols = windows(pad2d(x, geo.pads), kernel, geo, out_shape(x.shape[2:], kernel, geo))
-        return cols.sum(axis=(4, 5))
+        return window_sum_array(x, kernel, geo)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -42,7 +41,17 @@ class WindowSpread(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return WindowSum.apply(grad_out, kernel=ctx.kernel, geo=ctx.geo)
+        return window_sum(grad_out, ctx.kernel, ctx.geo)
+
+
+def window_sum_array(x, kernel, geo):
+    return windows(pad2d(x, geo.pads), kernel, geo, out_shape(x.shape[2:], kernel, geo)).sum(axis=(4, 5))
+
+
+def window_sum(x, kernel, geo):
+    if dual.is_tensor(x):
+        return WindowSum.apply(x, kernel=kernel, geo=geo)
+    return window_sum_array(x, kernel, geo)
 
 
 def window_spread_array(g, kernel, geo, in_shape):
@@ -77,12 +86,8 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode: bool = False, 
     else:  # count only the real pixels of each window: pool a map of ones
         xp = array_module(sums.data)
         ones = xp.ones((1, 1) + tuple(x.shape[2:]), dtype=sums.dtype)
-        divisor = WindowSum.forward(_Scratch(), ones, kernel=kernel, geo=geo)[0, 0]
+        divisor = window_sum_array(ones, kernel, geo)[0, 0]
     return sums * (1.0 / divisor)
-
-
-class _Scratch:
-    """A throwaway ctx for calling an op's forward as a plain function."""
 
 
 # ---- max pooling -------------------------------------------------------------------------
