@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 import memograd
-import memograd.optim as optim
 
 torch = pytest.importorskip("torch")
 

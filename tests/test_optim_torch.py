@@ -81,7 +81,10 @@ def assert_same_trace(ours, theirs) -> None:
 @pytest.mark.parametrize(("name", "options"), CASES, ids=[f"{n}-{o}" for n, o in CASES])
 def test_matches_torch(name, options):
     starts, grads = starts_and_grads()
-    single_group = lambda params: (params, options)  # noqa: E731
+
+    def single_group(params):
+        return params, options
+
     assert_same_trace(run_memograd(name, single_group, starts, grads), run_torch(name, single_group, starts, grads))
 
 
