@@ -41,6 +41,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     >>> memograd.autograd.gradcheck(lambda t: (t * t).sin(), [x])
     True
     """
+    from ..autograd import grad
     from ..autograd.grad_mode import no_grad
     from ..tensor import Tensor
 
@@ -50,11 +51,11 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
             raise TypeError(f"gradcheck: input {i} has dtype {x.dtype}; use float64 for finite differences")
     out = fn(*inputs)
     weights = np.random.default_rng(seed).standard_normal(out.shape)
-    for x in inputs:
-        if isinstance(x, Tensor):
-            x.grad = None
-    (out * Tensor._make(weights.astype(out.dtype), None)).sum().backward()
-    analytic = [x.grad.data if isinstance(x, Tensor) and x.grad is not None else None for x in inputs]
+    # autograd.grad, not backward(): inputs may be non-leaf tensors, and .grad stays untouched
+    wanted = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    grads = iter(grad((out * Tensor._make(weights.astype(out.dtype), None)).sum(), wanted, allow_unused=True))
+    analytic = [next(grads) if isinstance(x, Tensor) and x.requires_grad else None for x in inputs]
+    analytic = [None if a is None else a.data for a in analytic]
     with no_grad():
         numeric = numerical_jacobian_vjp(fn, [x for x in inputs], weights, eps)
     for i, (a, n) in enumerate(zip(analytic, numeric)):
