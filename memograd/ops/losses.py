@@ -122,9 +122,27 @@ def cross_entropy(logits, target, weight=None, ignore_index: int = -100, reducti
         logits = logits.reshape(1, -1)
         target_data = target_data[None]
     weight_data = getattr(weight, "data", weight)
+    if getattr(target, "requires_grad", False):  # probabilities that want a gradient: compose from ops
+        return _soft_target_cross_entropy(logits, target.reshape(logits.shape), weight_data, reduction,
+                                          label_smoothing, unbatched)
     q, denom = target_weights(logits.shape, logits.dtype, target_data, weight_data, ignore_index, label_smoothing)
     out = CrossEntropy.apply(logits, q=q, denom=denom, reduction=reduction)
     return out.reshape(()) if unbatched and reduction == "none" else out
+
+
+def _soft_target_cross_entropy(logits, target, weight, reduction, label_smoothing, unbatched):
+    """-sum_c w_c t'_c log softmax(x)_c with t' the smoothed target, when t itself needs a gradient
+    (the fused op treats its target as a constant)."""
+    from .softmax import log_softmax
+
+    n_classes = logits.shape[1]
+    q = target * (1.0 - label_smoothing) + label_smoothing / n_classes if label_smoothing else target
+    if weight is not None:
+        q = q * array_module(weight).asarray(weight, dtype=logits.dtype).reshape((1, n_classes) + (1,) * (logits.ndim - 2))
+    per_sample = -(q * log_softmax(logits, 1)).sum(axis=1)
+    if reduction == "none":
+        return per_sample.reshape(()) if unbatched else per_sample
+    return per_sample.sum() if reduction == "sum" else per_sample.mean()
 
 
 def check_reduction(reduction: str) -> None:
