@@ -75,6 +75,9 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
         slots[root] = grad if root not in slots else slots[root] + grad
     ready = [root for root in slots if consumers[root] == 0]
     delivered = set()  # ids of arrays already stored as some leaf's .grad
+    # .grad is written only once the whole pass has succeeded: an error in some node's
+    # backward (a freed graph, a modified saved value) leaves every .grad as it was.
+    arrivals = []
 
     previous_mode = grad_mode.state[0]
     grad_mode.state[0] = create_graph
@@ -90,11 +93,11 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
                 if observer is not None:
                     observer(node, grad, ())
                 if capture is None:
-                    deposit(node.leaf_ref(), grad, create_graph, delivered)
+                    arrivals.append((node.leaf_ref(), grad))
                 continue
             else:
                 if node.retained is not None and capture is None:
-                    deposit(node.retained, grad, create_graph, delivered)
+                    arrivals.append((node.retained, grad))
                 grads_in = call_backward(node, grad, create_graph)
                 if observer is not None:
                     observer(node, grad, grads_in)
@@ -116,6 +119,8 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
                 consumers[child] = left
                 if left == 0:
                     ready.append(child)
+        for tensor, grad in arrivals:
+            deposit(tensor, grad, create_graph, delivered)
     finally:
         grad_mode.state[0] = previous_mode
     return captured
