@@ -7,8 +7,8 @@ import pytest
 from helpers import check_grad, check_gradgrad, leaf
 
 import memograd as mg
-import memograd.nn as nn
 import memograd.nn.functional as F
+from memograd import nn
 
 try:
     import torch

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import memograd as mg
-import memograd.nn as nn
+from memograd import nn
 
 
 class Block(nn.Module):

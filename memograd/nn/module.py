@@ -4,7 +4,8 @@ by walking the tree of sub-modules, with PyTorch's dotted names."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, Iterator, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import numpy as np
 
@@ -76,7 +77,7 @@ class Module:
         else:
             self._non_persistent_buffers_set.add(name)
 
-    def add_module(self, name: str, module: "Module | None") -> None:
+    def add_module(self, name: str, module: Module | None) -> None:
         self._check_ready()
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
@@ -134,7 +135,7 @@ class Module:
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
 
-    def get_submodule(self, target: str) -> "Module":
+    def get_submodule(self, target: str) -> Module:
         module = self
         for part in target.split(".") if target else ():
             if part not in module._modules:
@@ -172,7 +173,7 @@ class Module:
                 continue
             yield from module.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
-    def modules(self) -> Iterator["Module"]:
+    def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
             yield module
 
@@ -183,7 +184,7 @@ class Module:
                 seen.add(id(module))
                 yield name, module
 
-    def children(self) -> Iterator["Module"]:
+    def children(self) -> Iterator[Module]:
         for _, module in self.named_children():
             yield module
 
@@ -270,18 +271,18 @@ class Module:
 
     # ---- modes and conversions -------------------------------------------------------------
 
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
         if not isinstance(mode, bool):
-            raise ValueError("training mode is expected to be boolean")
+            raise ValueError("training mode is expected to be boolean")  # noqa: TRY004 - PyTorch raises ValueError
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         """Evaluation mode: Dropout becomes the identity, BatchNorm uses its running statistics."""
         return self.train(False)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
         for param in self.parameters():
             param.requires_grad_(requires_grad)
         return self
@@ -295,14 +296,14 @@ class Module:
             else:
                 param.grad = Tensor._make(np.zeros_like(param.grad.data), None)
 
-    def apply(self, fn: Callable[["Module"], None]) -> "Module":
+    def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call `fn` on every sub-module (children first) and then on this module."""
         for module in self.children():
             module.apply(fn)
         fn(self)
         return self
 
-    def _cast_floats(self, dtype) -> "Module":
+    def _cast_floats(self, dtype) -> Module:
         """Convert floating parameters (keeping the Parameter objects), their grads and
         floating buffers to `dtype`; integer buffers such as counters stay as they are."""
         for module in self.modules():
@@ -317,7 +318,7 @@ class Module:
                         tensor._accum = None
         return self
 
-    def to(self, *args, **kwargs) -> "Module":
+    def to(self, *args, **kwargs) -> Module:
         """`to(dtype)`, `to(device)` or `to(device, dtype)`: floats are converted, the device must be the CPU."""
         from ..backend import device
 
@@ -337,19 +338,19 @@ class Module:
             self._cast_floats(target)
         return self
 
-    def float(self) -> "Module":
+    def float(self) -> Module:
         return self._cast_floats(dtypes.float32)
 
-    def double(self) -> "Module":
+    def double(self) -> Module:
         return self._cast_floats(dtypes.float64)
 
-    def half(self) -> "Module":
+    def half(self) -> Module:
         return self._cast_floats(dtypes.float16)
 
-    def cpu(self) -> "Module":
+    def cpu(self) -> Module:
         return self
 
-    def type(self, dst_type) -> "Module":
+    def type(self, dst_type) -> Module:
         return self.to(dst_type)
 
     # ---- printing ----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Gradient clipping, applied to `.grad` in place after backward() and before the optimizer step."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 

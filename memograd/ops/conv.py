@@ -11,7 +11,6 @@ Each one's backward is made of the other two. In plain backprop the same rules c
 array functions directly, without building nodes."""
 from __future__ import annotations
 
-import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.function import Op

@@ -26,7 +26,7 @@ class CrossEntropy(Op):
     recomputes softmax with the Softmax op from the logits tensor (in plain backprop it
     reuses the probabilities saved by the forward)."""
 
-    __slots__ = ("reduction", "denom")
+    __slots__ = ("denom", "reduction")
     saves_inputs = True
 
     @staticmethod
@@ -58,7 +58,7 @@ class CrossEntropy(Op):
         return (probs * q_total - q) * grad
 
 
-def reduce_loss(per_sample, reduction: str, denom: float = None):
+def reduce_loss(per_sample, reduction: str, denom: float | None = None):
     """'none' keeps each sample's loss; 'sum' adds them; 'mean' divides the sum by `denom`
     (the number of samples, or the total weight of the targets)."""
     if reduction == "none":

@@ -17,7 +17,7 @@ from .conv import Geometry, out_shape, pad2d, spread_windows, windows
 class WindowSum(Op):
     """(N, C, H, W) -> (N, C, OH, OW): the sum of each kernel window."""
 
-    __slots__ = ("kernel", "geo", "in_shape")
+    __slots__ = ("geo", "in_shape", "kernel")
 
     @staticmethod
     def forward(ctx, x, kernel=None, geo=None):
@@ -32,7 +32,7 @@ class WindowSum(Op):
 class WindowSpread(Op):
     """The adjoint of WindowSum: every input pixel gets the sum of the outputs whose window covers it."""
 
-    __slots__ = ("kernel", "geo")
+    __slots__ = ("geo", "kernel")
 
     @staticmethod
     def forward(ctx, g, kernel=None, geo=None, in_shape=None):
@@ -96,7 +96,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode: bool = False, 
 class MaxPool2d(Op):
     """(N, C, H, W) -> (N, C, OH, OW): the max of each window. At ties the first wins."""
 
-    __slots__ = ("kernel", "geo", "in_shape", "out_hw")
+    __slots__ = ("geo", "in_shape", "kernel", "out_hw")
 
     @staticmethod
     def forward(ctx, x, kernel=None, geo=None, out_hw=None):
