@@ -1,5 +1,6 @@
-"""2-D convolution (cross-correlation, as in PyTorch) by im2col: a strided *view* of the
-padded input holds every kernel window, and one tensordot with the weight does the work.
+"""2-D convolution (cross-correlation, as in PyTorch), vectorised over the batch and all
+pixels: one matmul per kernel position (see "array functions" below). Pooling shares the
+geometry helpers and the strided window view (`windows`) defined here.
 
 Three ops close the family under differentiation, so `create_graph=True` works too:
 
@@ -112,24 +113,54 @@ def spread_windows(cols, in_shape: tuple, geo: Geometry):
 
 
 # ---- array functions ---------------------------------------------------------------------
+# One matmul per kernel position ("tap"): the input pixels that tap (i, j) sees form an
+# (N, C, OH, OW) strided slice, and its contribution is weight[:, :, i, j] times that slice.
+# Summing KH*KW such matmuls equals im2col + one big matmul, without the KH*KW-times-larger
+# column matrix, and measured faster on NumPy.
+
+
+def tap(x_padded, i: int, j: int, out_hw: tuple, geo: Geometry):
+    """The (N, C, OH, OW) slice of the padded input seen by kernel position (i, j)."""
+    (sh, sw), _, (dh, dw) = geo
+    oh, ow = out_hw
+    return x_padded[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
 
 
 def conv2d_array(x, w, geo: Geometry):
-    kernel = w.shape[2:]
-    cols = windows(pad2d(x, geo.pads), kernel, geo, out_shape(x.shape[2:], kernel, geo))
-    out = array_module(x).tensordot(cols, w, axes=((1, 4, 5), (1, 2, 3)))  # (N, OH, OW, O)
-    return array_module(x).ascontiguousarray(out.transpose(0, 3, 1, 2))
+    n, c = x.shape[:2]
+    o, _, kh, kw = w.shape
+    oh, ow = out_shape(x.shape[2:], (kh, kw), geo)
+    padded = pad2d(x, geo.pads)
+    out = array_module(x).zeros((n, o, oh * ow), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out += w[:, :, i, j] @ tap(padded, i, j, (oh, ow), geo).reshape(n, c, oh * ow)
+    return out.reshape(n, o, oh, ow)
 
 
 def conv2d_grad_input_array(g, w, in_shape: tuple, geo: Geometry):
-    cols = array_module(g).tensordot(g, w, axes=((1,), (0,)))  # (N, OH, OW, C, KH, KW)
-    return spread_windows(cols.transpose(0, 3, 1, 2, 4, 5), in_shape, geo)
+    n, o, oh, ow = g.shape
+    c, kh, kw = w.shape[1:]
+    pt, pb, pl, pr = geo.pads
+    padded = array_module(g).zeros((n, c, in_shape[2] + pt + pb, in_shape[3] + pl + pr), dtype=g.dtype)
+    flat = g.reshape(n, o, oh * ow)
+    for i in range(kh):
+        for j in range(kw):
+            tap(padded, i, j, (oh, ow), geo)[...] += (w[:, :, i, j].T @ flat).reshape(n, c, oh, ow)
+    return padded[:, :, pt:pt + in_shape[2], pl:pl + in_shape[3]]
 
 
 def conv2d_grad_weight_array(x, g, w_shape: tuple, geo: Geometry):
-    kernel = w_shape[2:]
-    cols = windows(pad2d(x, geo.pads), kernel, geo, g.shape[2:])
-    return array_module(x).tensordot(g, cols, axes=((0, 2, 3), (0, 2, 3)))  # (O, C, KH, KW)
+    o, c, kh, kw = w_shape
+    n, _, oh, ow = g.shape
+    padded = pad2d(x, geo.pads)
+    flat = g.transpose(1, 0, 2, 3).reshape(o, n * oh * ow)  # one copy, reused by every tap
+    out = array_module(x).empty(tuple(w_shape), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            seen = tap(padded, i, j, (oh, ow), geo).transpose(1, 0, 2, 3).reshape(c, n * oh * ow)
+            out[:, :, i, j] = flat @ seen.T
+    return out
 
 
 # ---- ops ---------------------------------------------------------------------------------
