@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
     train.add_argument("--scheduler", choices=SCHEDULERS, default=defaults.scheduler)
     train.add_argument("--dropout", type=float, default=defaults.dropout)
+    train.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
     train.add_argument("--seed", type=int, default=defaults.seed)
     train.add_argument("--out", default="runs/latest", metavar="RUN_DIR", help="run folder (default: %(default)s)")
     train.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint")
@@ -73,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
         config = TrainConfig(dataset=args.dataset, model=args.model, hidden=args.hidden,
                              activation=args.activation, epochs=args.epochs, batch_size=args.batch_size,
                              optimizer=args.optimizer, lr=args.lr, weight_decay=args.weight_decay,
-                             scheduler=args.scheduler, dropout=args.dropout, seed=args.seed)
+                             scheduler=args.scheduler, dropout=args.dropout,
+                             label_smoothing=args.label_smoothing, seed=args.seed)
         train(config, args.out, quiet=args.quiet, diagnose=args.diagnose)
         return 0
     if args.command == "evaluate":

@@ -25,6 +25,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     scheduler: str = "cosine"
     dropout: float = 0.0
+    label_smoothing: float = 0.1
     seed: int = 0
     val_fraction: float = 0.1
 
@@ -41,6 +42,7 @@ class TrainConfig:
             (self.lr is None or self.lr > 0, f"--lr must be positive, got {self.lr}"),
             (self.weight_decay >= 0, f"--weight-decay must be >= 0, got {self.weight_decay}"),
             (0 <= self.dropout < 1, f"--dropout must be in [0, 1), got {self.dropout}"),
+            (0 <= self.label_smoothing < 1, f"--label-smoothing must be in [0, 1), got {self.label_smoothing}"),
             (0 < self.val_fraction < 1, f"validation fraction must be in (0, 1), got {self.val_fraction}"),
         ]
         for ok, message in checks:

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import load, no_grad, tensor
-from ..utils.data import load_dataset
 from .config import TrainConfig
+from .data import load_run_data
 from .metrics import confusion_matrix, infer, precision_recall, softmax
 from .models import build_model
 from .plots import plot_confusion
@@ -15,18 +15,18 @@ from .runner import CONFIG, MODEL
 
 
 def load_run(run_dir: str | Path):
-    """(config, dataset splits, model with the trained weights) of a run folder."""
+    """(config, dataset splits, input standardizer, model with the trained weights) of a run folder."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise FileNotFoundError(f"{run_dir} is not a folder (expected a memograd run folder)")
     config = TrainConfig.load(run_dir / CONFIG)
     if not (run_dir / MODEL).exists():
         raise FileNotFoundError(f"{run_dir / MODEL} is missing: the run has not finished an epoch")
-    data = load_dataset(config.dataset)
+    data, standardize = load_run_data(config.dataset)
     model = build_model(config, data.input_shape, data.num_classes)
     model.load_state_dict(load(run_dir / MODEL))
     model.eval()
-    return config, data, model
+    return config, data, standardize, model
 
 
 def class_names(data) -> list[str]:
@@ -38,7 +38,7 @@ def evaluate(run_dir: str | Path) -> dict:
     """Test accuracy, per-class precision/recall and the confusion matrix (printed, and
     saved as confusion.png in the run folder)."""
     run_dir = Path(run_dir)
-    config, data, model = load_run(run_dir)
+    config, data, _, model = load_run(run_dir)
     logits, labels, loss = infer(model, data.test)
     predicted = logits.argmax(1)
     counts = confusion_matrix(labels, predicted, data.num_classes)
@@ -106,8 +106,8 @@ def read_image(path: Path, input_shape: tuple) -> np.ndarray:
 
 def predict(run_dir: str | Path, input_path: str | Path) -> np.ndarray:
     """Print the predicted class and its probabilities for each input; return the probabilities."""
-    _, data, model = load_run(run_dir)
-    x = read_input(input_path, data.input_shape)
+    _, data, standardize, model = load_run(run_dir)
+    x = standardize(read_input(input_path, data.input_shape).reshape(-1, *data.input_shape))
     with no_grad():
         probabilities = softmax(model(tensor(x)).numpy())
     names = class_names(data)

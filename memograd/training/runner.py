@@ -13,8 +13,9 @@ from pathlib import Path
 from .. import load, manual_seed, optim, save
 from ..nn import functional as F
 from ..random import Generator, get_rng_state, set_rng_state
-from ..utils.data import DataLoader, load_dataset, random_split
+from ..utils.data import DataLoader, random_split
 from .config import TrainConfig
+from .data import load_run_data
 from .metrics import infer
 from .models import build_model
 from .plots import plot_curves
@@ -58,7 +59,7 @@ class Run:
         self.config = config
         self.dir = Path(run_dir)
         manual_seed(config.seed)
-        self.data = load_dataset(config.dataset)
+        self.data, _ = load_run_data(config.dataset)
         self.train_set, self.val_set = random_split(
             self.data.train, [1 - config.val_fraction, config.val_fraction], generator=Generator(config.seed))
         self.model = build_model(config, self.data.input_shape, self.data.num_classes)
@@ -150,7 +151,7 @@ def train_epoch(run: Run, quiet: bool, monitor=None) -> dict:
     progress = progress_bar(batches, run.epoch + 1, run.config.epochs, quiet)
     total, count = 0.0, 0
     for x, y in progress:
-        loss = F.cross_entropy(model(x), y)           # forward inference: the loss now
+        loss = F.cross_entropy(model(x), y, label_smoothing=run.config.label_smoothing)  # forward: the loss now
         optimizer.zero_grad()
         loss.backward()                                # backprop: d(loss)/d(every parameter)
         if monitor is not None:
