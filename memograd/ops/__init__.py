@@ -10,13 +10,23 @@ Each op is a class with `forward` and `backward` side by side, in the file of it
     select    Where
     softmax   Softmax LogSoftmax
     convert   Clone Cast
+    linear    Linear (x @ W.T + b, fused)
+    conv      Conv2d ConvGradInput ConvGradWeight
+    pool      MaxPool2d WindowSum WindowSpread (average pooling and its gradient)
+    activation Erf Gelu LeakyRelu Softplus
+    losses    CrossEntropy (softmax + cross-entropy, fused) BinaryCrossEntropy
 
 Backward rules may only use operators and the helpers of `dual`, so that each rule runs on
 arrays (plain backprop) and on tensors (`create_graph=True`) alike.
 """
+from .activation import Erf, Gelu, LeakyRelu, Softplus
 from .arith import Add, Div, MatMul, Maximum, Minimum, Mul, Neg, Pow, Sub
+from .conv import Conv2d, ConvGradInput, ConvGradWeight
 from .convert import Cast, Clone
 from .indexing import GetItem, IndexAdd, View
+from .linear import Linear
+from .losses import BinaryCrossEntropy, CrossEntropy
+from .pool import MaxPool2d, WindowSpread, WindowSum
 from .reduce import Amax, Amin, LogSumExp, Mean, Norm, Prod, SelectAlong, Std, Sum, Var
 from .select import Where
 from .shape import Cat, Expand, Pad, Permute, Repeat, Reshape, Stack
@@ -31,4 +41,6 @@ ALL_OPS = (
     Sum, Mean, Prod, Amax, Amin, SelectAlong, Var, Std, LogSumExp, Norm,
     Reshape, Permute, Expand, Repeat, Cat, Stack, Pad,
     GetItem, View, IndexAdd, Where, Softmax, LogSoftmax, Clone, Cast,
+    Linear, Conv2d, ConvGradInput, ConvGradWeight, MaxPool2d, WindowSum, WindowSpread,
+    Erf, Gelu, LeakyRelu, Softplus, CrossEntropy, BinaryCrossEntropy,
 )
