@@ -176,9 +176,11 @@ def _layers(model) -> list:
 
 def _layer_names(model, layers: list) -> list[str]:
     def name(layer) -> str:
+        if hasattr(layer, "__name__"):  # a function or lambda: its repr would show an address
+            return layer.__name__
         if type(layer).__repr__ is not object.__repr__:
             return repr(layer)
-        return getattr(layer, "__name__", type(layer).__name__)
+        return type(layer).__name__
 
     return [name(layer) for layer in layers]
 

@@ -40,7 +40,7 @@ class GradientMonitor:
     >>> model = mlp([8, 8, 8, 1], activation="relu", init="he")
     >>> x, y = regression_batch(16, 8)
     >>> mse(model(x), y).backward()
-    >>> monitor = GradientMonitor(model); monitor.step()
+    >>> monitor = GradientMonitor(model); _ = monitor.step()
     >>> monitor.diagnose()
     []
     """

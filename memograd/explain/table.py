@@ -8,10 +8,10 @@ from typing import Sequence
 
 
 def format_number(value) -> str:
-    """Integers with thousands separators, floats with 3 significant digits, None as '-'.
+    """Integers with thousands separators, floats with 4 significant digits, None as '-'.
 
     >>> format_number(1234567), format_number(0.000123456), format_number(None)
-    ('1,234,567', '0.000123', '-')
+    ('1,234,567', '0.0001235', '-')
     """
     if value is None:
         return "-"
