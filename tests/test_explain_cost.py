@@ -1,10 +1,12 @@
 """The cost table and its plot."""
+import argparse
 import json
+from pathlib import Path
+
+import pytest
 
 from memograd.explain import cost_table, format_cost_table, plot_cost
-from memograd.explain.cli import parse_range, run, add_subparser
-import argparse
-import pytest
+from memograd.explain.cli import add_subparser, parse_range, run
 
 
 def test_cost_table_counts_and_refusal():
@@ -21,7 +23,7 @@ def test_cost_table_counts_and_refusal():
 def test_plot_cost(tmp_path):
     records = cost_table(range(1, 4), skip=True, width=4, batch=2, max_vjps=100)
     path = plot_cost(records, tmp_path / "cost.png")
-    assert open(path, "rb").read(4) == b"\x89PNG"
+    assert Path(path).read_bytes()[:4] == b"\x89PNG"
 
 
 def cli(argv):

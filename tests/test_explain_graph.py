@@ -158,7 +158,7 @@ def test_renders_with_graphviz(tmp_path):
     message = draw(loss, tmp_path / "g.png", names=model)
     assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG", message
     text = to_dot(loss, names=model)
-    done = subprocess.run(["dot", "-Tsvg"], input=text, capture_output=True, text=True)
+    done = subprocess.run(["dot", "-Tsvg"], input=text, capture_output=True, text=True, check=False)
     assert done.returncode == 0 and "<svg" in done.stdout
 
 

@@ -2,11 +2,11 @@
 reuses the stored gradient of the layer after it."""
 import numpy as np
 import pytest
+from test_explain_graph import check_dot
 
 import memograd as mg
 from memograd.explain import layer_derivatives
 from memograd.explain.demo import Activation, Affine, mlp, mse, regression_batch
-from test_explain_graph import check_dot
 
 
 def test_plain_list_of_callables():

@@ -33,7 +33,7 @@ def test_fan_out_and_contributions_on_a_shared_node():
 
 
 def test_rows_follow_the_engine_order_and_each_node_appears_once():
-    x, w, a, b, c = shared_graph()
+    *_, c = shared_graph()
     rows = memo_table(c)
     assert [r.step for r in rows] == list(range(len(rows)))
     assert [r.op for r in rows[:3]] == ["Mul", "Add", "Mul"]
@@ -59,7 +59,7 @@ def test_accumulate_fills_grad_like_backward():
 
 
 def test_text_table_is_aligned(capsys):
-    x, w, a, b, c = shared_graph()
+    x, w, _, _, c = shared_graph()
     print_memo_table(c, names={x: "x", w: "w"})
     text = capsys.readouterr().out
     lines = text.splitlines()

@@ -1,5 +1,7 @@
 """GradientMonitor: a deep sigmoid MLP with PyTorch's default init is flagged as vanishing;
 a ReLU MLP with He init is not."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -60,7 +62,7 @@ def test_dead_relus_are_counted():
 def test_plot_and_errors(tmp_path):
     monitor = monitored("tanh", "uniform", depth=4, width=8)
     path = monitor.plot(tmp_path / "gradflow.png")
-    assert open(path, "rb").read(4) == b"\x89PNG"
+    assert Path(path).read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(TypeError, match="named_parameters"):
         GradientMonitor(object())
     with pytest.raises(RuntimeError, match="step"):

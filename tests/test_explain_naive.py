@@ -1,5 +1,7 @@
 """The naive differentiator: same gradients as backprop, exactly the predicted cost, and a
 refusal (not a hang) above its limit."""
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -89,9 +91,9 @@ def test_plain_chain_counts_are_quadratic_and_backprop_linear(depth):
 def test_skip_counts_grow_exponentially():
     counts = [predict(mlp_loss(d, width=4, batch=2, skip=True)[0]).naive.vjps for d in range(1, 10)]
     backprop = [predict(mlp_loss(d, width=4, batch=2, skip=True)[0]).backprop.vjps for d in range(1, 10)]
-    ratios = [b / a for a, b in zip(counts[3:], counts[4:])]
+    ratios = [b / a for a, b in pairwise(counts[3:])]
     assert all(2.0 < r < 2.6 for r in ratios), ratios           # paths double at every block
-    assert len({b - a for a, b in zip(backprop, backprop[1:])}) == 1  # backprop: +4 per block
+    assert len({b - a for a, b in pairwise(backprop)}) == 1  # backprop: +4 per block
 
 
 def test_refusal_states_the_predicted_cost_before_doing_work():

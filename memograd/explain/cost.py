@@ -8,8 +8,8 @@ the number of paths doubles at every block, and the naive cost grows exponential
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Iterable
 
 from .demo import mlp_loss
 from .naive import NaiveTooExpensive, backprop_gradients, gradients_agree, naive_gradients, predict

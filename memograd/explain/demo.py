@@ -5,6 +5,7 @@ duck-typed contract: layers are callables, containers iterate over their layers 
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 
@@ -114,7 +115,7 @@ def mlp(sizes: list[int], activation: str = "tanh", init: str = "uniform", skip:
     """
     rng = np.random.default_rng(seed)
     layers: list = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (n_in, n_out) in enumerate(pairwise(sizes)):
         affine = Affine(n_in, n_out, rng, init, dtype)
         if i == len(sizes) - 2:
             layers.append(affine)

@@ -94,7 +94,7 @@ def draw(tensor, path, fmt: str | None = None, **options) -> str:
         return (f"wrote {dot_file}; Graphviz's `dot` is not on PATH, so render it with: "
                 f"dot -T{fmt} {dot_file} -o {out_file}")
     done = subprocess.run([executable, f"-T{fmt}", os.fspath(dot_file), "-o", os.fspath(out_file)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return f"wrote {dot_file}; `dot` failed to render it: {done.stderr.strip().splitlines()[-1:]}"
     return f"wrote {out_file} (and {dot_file})"

@@ -6,7 +6,7 @@ before the ops that use them, so node 0 is the first thing the forward pass touc
 loss has the largest id. The backward pass then visits ids roughly from high to low."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 

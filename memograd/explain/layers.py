@@ -47,8 +47,9 @@ class LayerReport:
                 for r in self.rows]
         total_new = sum(r.new_vjps for r in self.rows)
         total_naive = sum(r.vjps_from_loss for r in self.rows)
-        footer = ["", f"layer-output derivatives: {total_new} VJPs with stored gradients, "
-                      f"{total_naive} if each were recomputed from the loss"]
+        summary = (f"layer-output derivatives: {total_new} VJPs with stored gradients, "
+                   f"{total_naive} if each were recomputed from the loss")
+        footer = ["", summary]
         return render(["layer", "name", "output", "dL/d(output)", "|grad|", "needs", "reuses (stored)",
                        "new VJPs", "VJPs if recomputed"], body,
                       title="Derivatives layer by layer (backprop runs the table bottom-up)",

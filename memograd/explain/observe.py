@@ -5,7 +5,7 @@ By default the leaves' gradients are captured and returned instead of being adde
 `.grad`, so explaining a loss never changes what a later `loss.backward()` produces."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..autograd import _root_gradients, anomaly
 from ..autograd.engine import run_backward

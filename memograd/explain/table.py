@@ -4,7 +4,7 @@ Text rather than a rich widget, so a table pastes unchanged into a terminal, a b
 or a slide. Numbers are right-aligned (digits line up), words left-aligned."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def format_number(value) -> str:
