@@ -15,8 +15,12 @@ def promote(out, a, b):
     """PyTorch's dtype where NumPy's differs: an integer or bool operand never makes a float
     result float64. float32 * int64 stays float32; int64 * 2.5 and int64 / 2 give the default
     float. Float operands promote as usual (float32 + float64 is float64)."""
-    kind = out.dtype.kind
-    if kind != "f" or getattr(a, "dtype", out.dtype) == getattr(b, "dtype", out.dtype) == out.dtype:
+    dtype = out.dtype
+    a_dtype, b_dtype = getattr(a, "dtype", None), getattr(b, "dtype", None)
+    # The common cases first (same dtype, or a Python scalar), by identity: dtypes are singletons.
+    if (a_dtype is dtype or a_dtype is None) and (b_dtype is dtype or b_dtype is None):
+        return out
+    if dtype.kind != "f" or a_dtype == b_dtype == dtype:
         return out
     floats = [x.dtype for x in (a, b) if hasattr(x, "dtype") and x.dtype.kind == "f" and not isinstance(x, np.generic)]
     target = np.result_type(*floats) if floats else dtypes.get_default_dtype()
