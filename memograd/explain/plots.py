@@ -54,7 +54,7 @@ def save_gradflow_plot(monitor, path) -> str:
         left.set_xticks(range(len(norms)), [n for n in layers if n in last], rotation=45, ha="right")
         for name in layers:
             series = [max(step[name].grad_norm, 1e-30) for step in monitor.history if name in step]
-            right.plot(range(len(series)), series, label=name)
+            right.plot(range(len(series)), series, "o-", markersize=3, label=name)
     left.set(yscale="log", ylabel="gradient norm", title="Gradient flow, last step (input side left)")
     right.set(yscale="log", xlabel="step", ylabel="gradient norm", title="Per-layer gradient norm over steps")
     if len(layers) <= 12 and monitor.history:
