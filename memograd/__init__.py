@@ -28,7 +28,8 @@ from .ops.unary import (
     abs, clamp, clip, cos, exp, log, log1p, reciprocal, relu, rsqrt, sigmoid, sign, sin, sqrt, tanh,
 )
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
-from .tensor import Tensor, chunk, split
+from .ops.shape import chunk, split
+from .tensor import Tensor
 
 __version__ = "0.1.0"
 

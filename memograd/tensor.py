@@ -8,11 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes
-from .autograd import grad_mode
 from .autograd import function as _function
 from .autograd.function import AccumulateGrad
-from .backend import CPU, array_module, device
-from .ops import arith, convert, indexing, reduce, select, softmax, unary
+from .backend import CPU, device
+from .ops import arith, convert, extremes, indexing, reduce, select, softmax, unary
 from .ops import shape as shape_ops
 
 
@@ -431,16 +430,16 @@ class Tensor:
 
     def max(self, dim=None, keepdim=False):
         """max over all elements; `max(dim)` gives (values, indices); `max(tensor)` is maximum."""
-        return _extreme(self, dim, keepdim, "max")
+        return extremes.extreme(self, dim, keepdim, "max")
 
     def min(self, dim=None, keepdim=False):
-        return _extreme(self, dim, keepdim, "min")
+        return extremes.extreme(self, dim, keepdim, "min")
 
     def argmax(self, dim=None, keepdim=False):
-        return _arg_extreme(self, dim, keepdim, "argmax")
+        return extremes.arg_extreme(self, dim, keepdim, "argmax")
 
     def argmin(self, dim=None, keepdim=False):
-        return _arg_extreme(self, dim, keepdim, "argmin")
+        return extremes.arg_extreme(self, dim, keepdim, "argmin")
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         return reduce.var(self, dim, unbiased, keepdim, correction)
@@ -489,10 +488,10 @@ class Tensor:
         return shape_ops.transpose(self, -2, -1)
 
     def split(self, split_size_or_sections, dim: int = 0) -> tuple:
-        return split(self, split_size_or_sections, dim)
+        return shape_ops.split(self, split_size_or_sections, dim)
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
-        return chunk(self, chunks, dim)
+        return shape_ops.chunk(self, chunks, dim)
 
     def unbind(self, dim: int = 0) -> tuple:
         lead = (slice(None),) * (dim % self.ndim)
@@ -582,65 +581,7 @@ def _keep(keepdim, keepdims):
     return keepdim if keepdims is None else keepdims
 
 
-class MaxResult(tuple):
-    """(values, indices), as PyTorch's max(dim)/min(dim) return."""
-
-    __slots__ = ()
-
-    def __new__(cls, values, indices):
-        return super().__new__(cls, (values, indices))
-
-    values = property(lambda self: self[0])
-    indices = property(lambda self: self[1])
-
-
-def _extreme(x, dim, keepdim, pick):
-    if isinstance(dim, (Tensor, np.ndarray)):
-        return (arith.maximum if pick == "max" else arith.minimum)(x, dim)
-    if dim is None:
-        return (reduce.amax if pick == "max" else reduce.amin)(x)
-    indices = _arg_extreme(x, dim, False, "arg" + pick)
-    values = reduce.SelectAlong.apply(x, indices.data, dim=dim, keepdim=keepdim)
-    if keepdim:
-        indices = shape_ops.unsqueeze(indices, dim)
-    return MaxResult(values, indices)
-
-
-def _arg_extreme(x, dim, keepdim, name):
-    xp = array_module(x.data)
-    if dim is None:
-        out = getattr(xp, name)(x.data)
-        return Tensor._make(xp.asarray(out, dtype=dtypes.int64).reshape((1,) * x.ndim if keepdim else ()), None)
-    reduce.normalize_dims(dim, x.ndim, name)
-    return Tensor._make(getattr(xp, name)(x.data, axis=dim, keepdims=keepdim).astype(dtypes.int64), None)
-
-
-def split(x, split_size_or_sections, dim: int = 0) -> tuple:
-    """Pieces of `split_size` along `dim` (the last may be smaller), or of the given sizes."""
-    n = x.shape[dim]
-    if isinstance(split_size_or_sections, int):
-        step = split_size_or_sections
-        if step <= 0:
-            raise ValueError(f"split: split_size must be positive, got {step}")
-        sizes = [min(step, n - start) for start in range(0, n, step)]
-    else:
-        sizes = list(split_size_or_sections)
-        if sum(sizes) != n:
-            raise ValueError(f"split: sections {sizes} do not add up to the size {n} of dim {dim}")
-    lead = (slice(None),) * (dim % x.ndim)
-    pieces, start = [], 0
-    for size in sizes:
-        pieces.append(x[lead + (slice(start, start + size),)])
-        start += size
-    return tuple(pieces)
-
-
-def chunk(x, chunks: int, dim: int = 0) -> tuple:
-    n = x.shape[dim]
-    return split(x, -(-n // chunks) if n else 1, dim)
-
-
 # The autograd modules are imported by this one, so they learn the Tensor class here.
 _function.Tensor = Tensor
 
-__all__ = ["Tensor", "split", "chunk"]
+__all__ = ["Tensor"]

@@ -237,3 +237,28 @@ def pad(x, pad, mode: str = "constant", value: float = 0.0):
     if mode != "constant":
         raise NotImplementedError(f"pad: mode {mode!r} is not supported (only 'constant')")
     return Pad.apply(x, pad=tuple(pad), value=value)
+
+
+def split(x, split_size_or_sections, dim: int = 0) -> tuple:
+    """Pieces of `split_size` along `dim` (the last may be smaller), or of the given sizes."""
+    n = x.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise ValueError(f"split: split_size must be positive, got {step}")
+        sizes = [min(step, n - start) for start in range(0, n, step)]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise ValueError(f"split: sections {sizes} do not add up to the size {n} of dim {dim}")
+    lead = (slice(None),) * (dim % x.ndim)
+    pieces, start = [], 0
+    for size in sizes:
+        pieces.append(x[lead + (slice(start, start + size),)])
+        start += size
+    return tuple(pieces)
+
+
+def chunk(x, chunks: int, dim: int = 0) -> tuple:
+    n = x.shape[dim]
+    return split(x, -(-n // chunks) if n else 1, dim)

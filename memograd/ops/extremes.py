@@ -1,0 +1,43 @@
+"""max/min over all elements, over a dim as (values, indices), or against another tensor;
+and argmax/argmin (no gradient)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes
+from ..autograd import function
+from ..backend import array_module
+from . import arith, reduce, shape
+
+
+class MaxResult(tuple):
+    """(values, indices), as PyTorch's max(dim)/min(dim) return."""
+
+    __slots__ = ()
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+
+def extreme(x, dim, keepdim, pick):
+    if isinstance(dim, (function.Tensor, np.ndarray)):
+        return (arith.maximum if pick == "max" else arith.minimum)(x, dim)
+    if dim is None:
+        return (reduce.amax if pick == "max" else reduce.amin)(x)
+    indices = arg_extreme(x, dim, False, "arg" + pick)
+    values = reduce.SelectAlong.apply(x, indices.data, dim=dim, keepdim=keepdim)
+    if keepdim:
+        indices = shape.unsqueeze(indices, dim)
+    return MaxResult(values, indices)
+
+
+def arg_extreme(x, dim, keepdim, name):
+    xp = array_module(x.data)
+    if dim is None:
+        out = getattr(xp, name)(x.data)
+        return function.Tensor._make(xp.asarray(out, dtype=dtypes.int64).reshape((1,) * x.ndim if keepdim else ()), None)
+    reduce.normalize_dims(dim, x.ndim, name)
+    return function.Tensor._make(getattr(xp, name)(x.data, axis=dim, keepdims=keepdim).astype(dtypes.int64), None)
