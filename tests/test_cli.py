@@ -113,3 +113,13 @@ def test_bad_option_value_is_a_usage_error(capsys):
         run_cli("train", "--hidden", "a,b")
     assert exit_info.value.code == 2
     assert "256,128" in capsys.readouterr().err
+
+
+def test_diagnose_writes_gradient_flow_and_flags_vanishing_sigmoid_stack(tmp_path, capsys):
+    deep = ",".join(["32"] * 8)
+    assert run_cli("train", "--dataset", "spiral", "--hidden", deep, "--activation", "sigmoid", "--epochs", "1",
+                   "--diagnose", "--out", tmp_path) == 0
+    out = capsys.readouterr().out
+    assert (tmp_path / "gradflow.png").is_file()
+    assert "vanishing" in (tmp_path / "gradflow.txt").read_text()
+    assert "Gradient flow" in out

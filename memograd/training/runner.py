@@ -137,9 +137,9 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, quiet:
     say(quiet, f"test accuracy {100 * accuracy:.2f}%  test loss {test_loss:.4f}  (run folder: {run_dir})")
     if monitor is not None:
         monitor.plot(run_dir / "gradflow.png")
-        summary = monitor.diagnose()
-        (run_dir / "gradflow.txt").write_text(str(summary) + "\n")
-        say(quiet, str(summary))
+        summary = monitor.report()
+        (run_dir / "gradflow.txt").write_text(summary + "\n")
+        say(quiet, summary + f"\n(gradient flow plot: {run_dir / 'gradflow.png'})")
     return {"test_accuracy": accuracy, "test_loss": test_loss, "epochs": run.epoch}
 
 
@@ -157,6 +157,8 @@ def train_epoch(run: Run, quiet: bool, monitor=None) -> dict:
         if monitor is not None:
             monitor.step()
         optimizer.step()                               # gradient descent
+        if monitor is not None:
+            monitor.after_update()
         if run.per_batch:
             run.scheduler.step()
         total += loss.item() * len(y)
