@@ -88,3 +88,13 @@ def check_backward(node, grad, grads_in) -> None:
                 f"(shape {tuple(g.shape)}; incoming gradient shape {tuple(grad.shape)}). "
                 f"The op was created at {origin(node)}"
             )
+
+
+def checking(observer):
+    """`observer`, with the anomaly check run first at every node."""
+
+    def both(node, grad, grads_in) -> None:
+        check_backward(node, grad, grads_in)
+        observer(node, grad, grads_in)
+
+    return both

@@ -65,8 +65,8 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
     anomaly detection, which installs its own observer)."""
     from ..ops.dual import cast, sum_to
 
-    if observer is None and anomaly.state[0]:
-        observer = anomaly.check_backward
+    if anomaly.state[0]:
+        observer = anomaly.check_backward if observer is None else anomaly.checking(observer)
     consumers = count_consumers(roots)
     needed = nodes_leading_to(capture, consumers) if capture is not None else None
     captured = {}
