@@ -123,3 +123,26 @@ def test_diagnose_writes_gradient_flow_and_flags_vanishing_sigmoid_stack(tmp_pat
     assert (tmp_path / "gradflow.png").is_file()
     assert "vanishing" in (tmp_path / "gradflow.txt").read_text()
     assert "Gradient flow" in out
+
+
+def test_predict_reads_an_image_file(tmp_path, capsys):
+    from PIL import Image
+
+    run_dir = tmp_path / "digits"
+    assert run_cli("train", "--epochs", "2", "--quiet", "--out", run_dir) == 0
+    image = np.zeros((32, 32), dtype=np.uint8) + 255          # dark-on-light, as a photo would be
+    image[4:28, 14:18] = 0                                    # a vertical stroke: a "1"
+    Image.fromarray(image).save(tmp_path / "one.png")
+    capsys.readouterr()
+    assert run_cli("predict", run_dir, tmp_path / "one.png") == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("predicted ") and "top:" in line
+
+
+def test_predict_rejects_a_file_that_is_not_an_input(tmp_path, capsys):
+    run_dir = tmp_path / "digits"
+    assert run_cli("train", "--epochs", "1", "--quiet", "--out", run_dir) == 0
+    (tmp_path / "notes.txt").write_text("hello")
+    capsys.readouterr()
+    assert run_cli("predict", run_dir, tmp_path / "notes.txt") == 1
+    assert "not an image" in capsys.readouterr().err
