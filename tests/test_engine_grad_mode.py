@@ -77,3 +77,14 @@ def test_no_grad_keeps_no_saved_arrays():
     with memograd.no_grad():
         y = x.exp()
     assert y.grad_fn is None  # nothing holds the exp output for a backward
+
+
+def test_no_grad_works_as_a_bare_decorator_too():
+    @memograd.no_grad
+    def double(t):
+        return t * 2
+
+    x = memograd.ones(2, requires_grad=True)
+    assert double(x).grad_fn is None
+    assert double.__name__ == "double"
+    assert (x * 2).grad_fn is not None

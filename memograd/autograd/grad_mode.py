@@ -41,6 +41,11 @@ class set_grad_enabled:  # noqa: N801 - PyTorch's name
 class _Switch:
     mode = True
 
+    def __new__(cls, func=None):
+        switch = super().__new__(cls)
+        # Used bare as a decorator (`@no_grad` rather than `@no_grad()`): wrap right away.
+        return switch if func is None else switch(func)
+
     def __enter__(self) -> None:
         self.prev = state[0]
         state[0] = self.mode
@@ -60,7 +65,7 @@ class _Switch:
 
 
 class no_grad(_Switch):  # noqa: N801
-    """Record nothing: `with memograd.no_grad(): ...` or `@memograd.no_grad()`."""
+    """Record nothing: `with memograd.no_grad(): ...`, `@memograd.no_grad()` or `@memograd.no_grad`."""
 
     mode = False
 
