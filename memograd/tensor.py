@@ -199,7 +199,7 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3)
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3, precision=4)
         extras = []
         default = {dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_}
         if self.dtype not in default:
