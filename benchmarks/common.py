@@ -7,9 +7,9 @@ import statistics
 import time
 
 
-def time_interleaved(candidates: dict, repeats: int, inner: int = 1, warmup: int = 2) -> dict:
-    """Median seconds per call of each candidate, running them in turn so that machine noise
-    (another process, frequency changes) falls on all of them alike."""
+def time_samples(candidates: dict, repeats: int, inner: int = 1, warmup: int = 2) -> dict:
+    """Seconds per call of each candidate, one sample per repeat, running the candidates in
+    turn so that machine noise (another process, frequency changes) falls on all of them alike."""
     for fn in candidates.values():
         for _ in range(warmup):
             fn()
@@ -20,6 +20,12 @@ def time_interleaved(candidates: dict, repeats: int, inner: int = 1, warmup: int
             for _ in range(inner):
                 fn()
             samples[name].append((time.perf_counter() - start) / inner)
+    return samples
+
+
+def time_interleaved(candidates: dict, repeats: int, inner: int = 1, warmup: int = 2) -> dict:
+    """Median seconds per call of each candidate (see time_samples)."""
+    samples = time_samples(candidates, repeats, inner, warmup)
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
@@ -33,19 +39,47 @@ def try_import_torch():
         return None
 
 
-def machine_line() -> str:
-    import numpy as np
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
-    blas = "unknown BLAS"
+
+def blas_line() -> str:
     try:
         from threadpoolctl import threadpool_info
-
-        infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-        if infos:
-            blas = f"{infos[0].get('internal_api')} {infos[0].get('version')} ({infos[0].get('architecture')})"
     except ImportError:
-        pass
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, NumPy {np.__version__}, {blas}"
+        return "unknown BLAS (threadpoolctl not installed)"
+    infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not infos:
+        return "unknown BLAS"
+    # Other packages (scipy, torch) may load their own BLAS; NumPy's is the one that matters here.
+    i = next((i for i in infos if "numpy" in str(i.get("filepath", ""))), infos[0])
+    return f"{i.get('internal_api')} {i.get('version')} (kernel {i.get('architecture')}, {i.get('num_threads')} threads)"
+
+
+def blas_env_note() -> str | None:
+    """OpenBLAS variables that change which kernel runs; reported, never changed."""
+    seen = [f"{k}={os.environ[k]}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
+                                              "OMP_NUM_THREADS") if k in os.environ]
+    return ", ".join(seen) if seen else None
+
+
+def machine_line(torch=None) -> str:
+    import numpy as np
+
+    text = f"{cpu_model()}, {os.cpu_count()} cores, NumPy {np.__version__}, {blas_line()}"
+    if torch is not None:
+        text += f", torch {torch.__version__} ({torch.get_num_threads()} threads)"
+    note = blas_env_note()
+    if note:
+        text += f"; environment: {note}"
+    return text
 
 
 def report(title: str, times: dict, unit: str = "ms", scale: float = 1e3, baseline: str | None = None) -> None:
