@@ -1,0 +1,285 @@
+"""The benchmark suite of issue 5: memograd, hand-written NumPy and PyTorch (when installed),
+interleaved in one run, same initial weights and data for all three.
+
+    W1   MLP 784-512-512-10, batch 128, float32, one SGD step
+    W2   MLP 784-2048-2048-10, batch 1024, one SGD step (+ forward/backward split, matmul GFLOP/s)
+    W3   200 chained elementwise ops on 16 elements, fwd+bwd, per op
+    W4   chain of 100,000 ops, fwd+bwd (+ 1,000,000 ops for memograd, full run only)
+    W5   extra peak memory of one W2 step, one fresh process per implementation (memory.py)
+    CNN  conv-conv-pool-linear-linear step on 8x8 digits, batch 128
+
+Usage: python benchmarks/suite.py [--quick] [--only W1,W3] [--markdown]"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import memograd as mg
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from common import blas_env_note, machine_line, time_samples, try_import_torch
+from table import Row, render
+from workloads import chain, nets, peak
+from workloads.numpy_cnn import NumpyCNN
+from workloads.numpy_mlp import NumpyMLP
+from workloads.steps import FrameworkStep
+
+torch = try_import_torch()
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "CNN")
+W1_SIZES, W1_BATCH = (784, 512, 512, 10), 128
+W2_SIZES, W2_BATCH = (784, 2048, 2048, 10), 1024
+DEEP, DEEPEST = 100_000, 1_000_000
+TARGET_BWD_FWD = 2.2
+
+
+def libs() -> dict:
+    return {"memograd": mg, **({"pytorch": torch} if torch is not None else {})}
+
+
+def medians(samples: dict) -> dict:
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
+def print_times(title: str, samples: dict, unit: str, scale: float) -> dict:
+    """Median (and the min-max spread) of each implementation, and memograd's ratios."""
+    med = medians(samples)
+    print(f"\n{title}")
+    for name, s in samples.items():
+        print(f"  {name:<9} median {med[name] * scale:10.3f} {unit}   (min {min(s) * scale:.3f}, "
+              f"max {max(s) * scale:.3f}, n={len(s)})")
+    for other in ("pytorch", "numpy"):
+        if other in med:
+            print(f"  memograd / {other}: {med['memograd'] / med[other]:.2f}x")
+    return med
+
+
+def check_agreement(what: str, values: dict, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
+    """values: impl -> array of losses or gradients; compared with memograd's."""
+    ref = np.asarray(values["memograd"], dtype=np.float64)
+    bad = [k for k, v in values.items() if not np.allclose(np.asarray(v, dtype=np.float64), ref, rtol, atol)]
+    shown = ", ".join(f"{k} {np.round(np.asarray(v, dtype=np.float64).ravel()[:3], 6).tolist()}"
+                      for k, v in values.items())
+    if bad:
+        print(f"  WARNING: {what} differ beyond float32 tolerance: {shown}")
+        return False
+    print(f"  check: {what} agree within rtol {rtol:g} ({shown})")
+    return True
+
+
+def first_losses(steps: dict, n: int = 2) -> dict:
+    """The losses of the first n steps of each implementation (the second one checks the
+    gradients and the update too)."""
+    return {k: [s.loss_value(s()) for _ in range(n)] for k, s in steps.items()}
+
+
+# ---- workloads ---------------------------------------------------------------------------------
+
+
+def mlp_steps(sizes: tuple, batch: int) -> dict:
+    rng = np.random.default_rng(0)
+    arrays = nets.mlp_weights(sizes, rng)
+    x, y = nets.mlp_data(sizes, batch, rng)
+    steps = {}
+    for name, lib in libs().items():
+        model = nets.mlp_model(lib, sizes)
+        nets.load_weights(lib, model, arrays)
+        steps[name] = FrameworkStep(lib, model, *nets.as_tensors(lib, x, y), nets.LR)
+    steps["numpy"] = NumpyMLP(arrays, x, y, nets.LR)
+    return steps
+
+
+def run_w1(quick: bool) -> list:
+    steps = mlp_steps(W1_SIZES, W1_BATCH)
+    print("\nW1: MLP 784-512-512-10, batch 128, float32, one SGD step")
+    ok = check_agreement("losses of the first two steps", first_losses(steps))
+    med = print_times("W1 step", time_samples(steps, repeats=20 if quick else 60, warmup=3), "ms", 1e3)
+    row = Row("W1 MLP step", "ms", {k: v * 1e3 for k, v in med.items()}, "<=1.0x PT, <=1.05x NP")
+    row.checks = [row.ratio("numpy") <= 1.05] + ([row.ratio("pytorch") <= 1.0] if "pytorch" in med else [])
+    if not ok:
+        row.note = "losses disagree (see the warning above)"
+    return [row]
+
+
+def run_w2(quick: bool) -> list:
+    peak_gflops = peak.matmul_peak_gflops(2048, repeats=5 if quick else 10)
+    steps = mlp_steps(W2_SIZES, W2_BATCH)
+    print("\nW2: MLP 784-2048-2048-10, batch 1024, float32, one SGD step")
+    ok = check_agreement("losses of the first two steps", first_losses(steps))
+    med = print_times("W2 step", time_samples(steps, repeats=3 if quick else 12, warmup=1), "ms", 1e3)
+    peak_gflops = max(peak_gflops, peak.matmul_peak_gflops(2048, repeats=5 if quick else 10))
+    print(f"\n  machine float32 matmul peak: {peak_gflops:.1f} GFLOP/s (2048x2048x2048 np.matmul, "
+          "best of the samples taken before and after the step timings)")
+    flops = peak.mlp_step_matmul_flops(W2_SIZES, W2_BATCH)
+    print(f"\n  matmul FLOPs per step: {flops['step'] / 1e9:.2f} G (forward {flops['forward'] / 1e9:.2f} G, "
+          f"backward {flops['backward'] / 1e9:.2f} G)")
+    for name, t in med.items():
+        achieved = flops["step"] / t / 1e9
+        print(f"  {name:<9} {achieved:6.1f} GFLOP/s on the step's matmuls = {achieved / peak_gflops:5.1%} of peak")
+    print("\n  phases (median of sequential repeats): forward = model + loss, backward = loss.backward()")
+    phase = {}
+    for name, s in steps.items():
+        phase[name] = s.phases(3 if quick else 8)
+        p = phase[name]
+        fwd_eff = flops["forward"] / p["forward"] / 1e9 / peak_gflops
+        bwd_eff = flops["backward"] / p["backward"] / 1e9 / peak_gflops
+        print(f"  {name:<9} forward {p['forward'] * 1e3:7.1f} ms ({fwd_eff:4.0%} of peak)  backward "
+              f"{p['backward'] * 1e3:7.1f} ms ({bwd_eff:4.0%} of peak)  update {p['update'] * 1e3:5.1f} ms  "
+              f"backward/forward {p['backward'] / p['forward']:.2f}")
+    row = Row("W2 MLP step", "ms", {k: v * 1e3 for k, v in med.items()}, "<=1.0x NP")
+    row.checks = [row.ratio("numpy") <= 1.0]
+    achieved = flops["step"] / med["memograd"] / 1e9
+    row.note = (f"memograd {achieved:.0f} GFLOP/s = {achieved / peak_gflops:.0%} of the measured "
+                f"{peak_gflops:.0f} GFLOP/s matmul peak" + ("" if ok else "; losses disagree"))
+    ratios = {k: p["backward"] / p["forward"] for k, p in phase.items()}
+    bwd = Row("W2 backward/forward", "ratio", ratios, f"mg <={TARGET_BWD_FWD}")
+    bwd.checks = [ratios["memograd"] <= TARGET_BWD_FWD]
+    bwd.note = "values are backward time / forward time per implementation; the ratio columns compare those"
+    return [row, bwd]
+
+
+def run_w3(quick: bool) -> list:
+    x0 = np.random.default_rng(0).standard_normal(chain.N_SMALL).astype(np.float32)
+    cands = {name: chain.small_chain(lib, x0) for name, lib in libs().items()}
+    cands["numpy"] = chain.small_chain_numpy(x0)
+    print(f"\nW3: {chain.CHAIN} chained elementwise ops on {chain.N_SMALL} elements, fwd+bwd")
+    check_agreement("outputs and input gradients", {k: chain.as_numpy(f()) for k, f in cands.items()})
+    samples = time_samples(cands, repeats=10 if quick else 40, inner=5)
+    per_op = {k: [t / chain.CHAIN for t in v] for k, v in samples.items()}
+    med = print_times("W3 per op", per_op, "us", 1e6)
+    row = Row("W3 elementwise chain", "us/op", {k: v * 1e6 for k, v in med.items()}, "<=1.0x PT")
+    row.checks = [row.ratio("pytorch") <= 1.0] if "pytorch" in med else []
+    return [row]
+
+
+def deepest_memograd(depth: int, timeout: int = 300) -> tuple:
+    """Time one fwd+bwd chain of `depth` ops in a fresh process (a crash cannot take the suite
+    down, and its memory goes back afterwards). Returns (seconds or None, message)."""
+    code = ("import sys, time; sys.path.insert(0, sys.argv[1]); import memograd as mg; "
+            "from workloads.chain import deep_chain; run = deep_chain(mg, int(sys.argv[2])); "
+            "t = time.perf_counter(); g = run(); print(time.perf_counter() - t, float(g.numpy()[0]))")
+    try:
+        done = subprocess.run([sys.executable, "-c", code, HERE, str(depth)], check=False, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"did not finish in {timeout} s"
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return None, f"failed (exit {done.returncode}): {tail}"
+    seconds, grad = done.stdout.split()
+    return float(seconds), f"completed in {float(seconds):.2f} s, input gradient {float(grad):g}"
+
+
+def run_w4(quick: bool) -> list:
+    cands = {name: chain.deep_chain(lib, DEEP) for name, lib in libs().items()}
+    cands["numpy"] = chain.deep_chain_numpy(DEEP)
+    print(f"\nW4: chain of {DEEP:,} ops, fwd+bwd")
+    med = print_times("W4 chain", time_samples(cands, repeats=2 if quick else 5, warmup=1), "s", 1)
+    row = Row("W4 deep chain 100k", "s", dict(med), "<=1.0x PT; 1M completes")
+    row.checks = [row.ratio("pytorch") <= 1.0] if "pytorch" in med else []
+    if quick:
+        row.note = f"{DEEPEST:,}-op chain not run (--quick)"
+    else:
+        seconds, message = deepest_memograd(DEEPEST)
+        print(f"  memograd, chain of {DEEPEST:,} ops in a fresh process: {message}")
+        row.checks.append(seconds is not None)
+        row.note = f"memograd {DEEPEST:,}-op chain {message}"
+    return [row]
+
+
+def run_w5(quick: bool) -> list:
+    impls = list(libs()) + ["numpy"]
+    runs = {k: [] for k in impls}
+    print("\nW5: extra peak memory of one W2 step, a fresh process per implementation (benchmarks/memory.py)")
+    for _ in range(1 if quick else 3):
+        for impl in impls:
+            done = subprocess.run([sys.executable, os.path.join(HERE, "memory.py"), impl], check=False,
+                                  capture_output=True, text=True, timeout=300)
+            if done.returncode != 0:
+                print(f"  WARNING: memory.py {impl} failed: {done.stderr.strip().splitlines()[-1:]}")
+                continue
+            runs[impl].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    rss, traced = {}, {}
+    for impl, results in runs.items():
+        if not results:
+            continue
+        rss[impl] = statistics.median(r["extra_rss_mib"] for r in results)
+        line = f"  {impl:<9} extra peak RSS {rss[impl]:7.1f} MiB"
+        if "extra_traced_mib" in results[0]:
+            traced[impl] = statistics.median(r["extra_traced_mib"] for r in results)
+            line += f"   tracemalloc peak {traced[impl]:7.1f} MiB"
+        line += f"   (baseline RSS {results[0]['baseline_rss_mib']:.0f} MiB, n={len(results)}"
+        line += ")" if results[0]["peak_was_reset"] else "; peak mark NOT reset, figure is unreliable)"
+        print(line)
+    for other in ("pytorch", "numpy"):
+        if "memograd" in rss and other in rss:
+            print(f"  memograd / {other}: {rss['memograd'] / rss[other]:.2f}x (RSS)"
+                  + (f", {traced['memograd'] / traced[other]:.2f}x (tracemalloc)" if other in traced else ""))
+    row = Row("W5 extra peak memory", "MiB", rss, "<=1.1x NP")
+    row.checks = [row.ratio("numpy") <= 1.1] if row.ratio("numpy") is not None else []
+    if "memograd" in traced and "numpy" in traced:
+        row.note = (f"tracemalloc peaks: memograd {traced['memograd']:.1f} MiB, NumPy {traced['numpy']:.1f} MiB "
+                    f"({traced['memograd'] / traced['numpy']:.2f}x)")
+    return [row]
+
+
+def run_cnn(quick: bool) -> list:
+    rng = np.random.default_rng(0)
+    arrays = nets.cnn_weights(rng)
+    x, y = nets.cnn_data(128, rng)
+    steps = {}
+    for name, lib in libs().items():
+        model = nets.cnn_model(lib)
+        nets.load_weights(lib, model, arrays)
+        steps[name] = FrameworkStep(lib, model, *nets.as_tensors(lib, x, y), nets.LR)
+    steps["numpy"] = NumpyCNN(arrays, x, y, nets.LR)
+    print("\nCNN: conv 1->32, ReLU, conv 32->64, ReLU, maxpool 2, linear 1024->128, ReLU, linear 128->10; "
+          "8x8 digits, batch 128, one SGD step")
+    ok = check_agreement("losses of the first two steps", first_losses(steps))
+    med = print_times("CNN step", time_samples(steps, repeats=10 if quick else 40, warmup=2), "ms", 1e3)
+    row = Row("CNN digits step", "ms", {k: v * 1e3 for k, v in med.items()}, "(none)")
+    if not ok:
+        row.note = "losses disagree (see the warning above)"
+    return [row]
+
+
+RUNNERS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4, "W5": run_w5, "CNN": run_cnn}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, no 1M-op chain (< 2 minutes)")
+    parser.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated subset of " + ",".join(WORKLOADS))
+    parser.add_argument("--markdown", action="store_true", help="print the summary table as Markdown")
+    args = parser.parse_args(argv)
+    chosen = [w.strip().upper() for w in args.only.split(",") if w.strip()]
+    unknown = [w for w in chosen if w not in RUNNERS]
+    if unknown:
+        parser.error(f"unknown workload(s) {unknown}; choose from {', '.join(WORKLOADS)}")
+
+    started = time.perf_counter()
+    print("machine:", machine_line(torch))
+    note = blas_env_note()
+    if note:
+        print(f"note: OpenBLAS/threading variables are set in the environment ({note}); left unchanged")
+    if torch is None:
+        print("note: PyTorch is not installed; its columns stay empty")
+    print(f"mode: {'quick' if args.quick else 'full'}; timings interleave the implementations and report medians")
+    rows = []
+    for w in WORKLOADS:
+        if w in chosen:
+            rows += RUNNERS[w](args.quick)
+    print(f"\nsummary ({time.perf_counter() - started:.0f} s in all; mg = memograd, PT = PyTorch, NP = hand-written "
+          "NumPy; ratios are memograd's median over the other's)\n")
+    print(render(rows, markdown=args.markdown))
+
+
+if __name__ == "__main__":
+    main()

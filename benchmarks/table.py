@@ -1,0 +1,50 @@
+"""The suite's summary table: one row per workload with medians, ratios and the issue's
+target, rendered as aligned text or as Markdown."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+IMPLS = ("memograd", "pytorch", "numpy")
+HEADER = ["workload", "unit", "memograd", "PyTorch", "NumPy", "mg/PyTorch", "mg/NumPy", "target", "met"]
+
+
+@dataclass
+class Row:
+    workload: str
+    unit: str
+    values: dict  # impl -> value in `unit`
+    target: str = ""
+    checks: list = field(default_factory=list)  # booleans; all true -> "yes"
+    note: str = ""
+
+    def ratio(self, other: str) -> float | None:
+        a, b = self.values.get("memograd"), self.values.get(other)
+        return a / b if a is not None and b else None
+
+    def cells(self) -> list:
+        def num(v):
+            if v is None:
+                return "-"
+            return f"{v:.3g}" if v < 100 else f"{v:.0f}"
+
+        def ratio(r):
+            return "-" if r is None else f"{r:.2f}x"
+
+        met = "" if not self.checks else ("yes" if all(self.checks) else "no")
+        return [self.workload, self.unit] + [num(self.values.get(i)) for i in IMPLS] + \
+               [ratio(self.ratio("pytorch")), ratio(self.ratio("numpy")), self.target, met]
+
+
+def render(rows: list, markdown: bool = False) -> str:
+    body = [r.cells() for r in rows]
+    if markdown:
+        lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---" for _ in HEADER) + "|"]
+        lines += ["| " + " | ".join(c) + " |" for c in body]
+    else:
+        widths = [max(len(str(x)) for x in col) for col in zip(HEADER, *body)]
+        lines = ["  ".join(str(c).ljust(w) for c, w in zip(line, widths)).rstrip() for line in [HEADER] + body]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+    notes = [f"{r.workload}: {r.note}" for r in rows if r.note]
+    if notes:
+        lines += [""] + [("- " if markdown else "  ") + n for n in notes]
+    return "\n".join(lines)
