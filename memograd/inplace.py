@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import grad_mode
+from .autograd import function, grad_mode
 from .autograd.function import tick
 from .backend import array_module
 from .ops import arith, indexing
 from .ops.select import Where
+from .ops.shape import expand
 
 
 def _needs_recording(tensor, other) -> bool:
-    from .tensor import Tensor
-
     return grad_mode.state[0] and (
-        tensor._requires_grad or (isinstance(other, Tensor) and other._requires_grad)
+        tensor._requires_grad or (isinstance(other, function.Tensor) and other._requires_grad)
     )
 
 
@@ -40,12 +39,10 @@ _RECORDED = {np.add: arith.Add, np.subtract: arith.Sub, np.multiply: arith.Mul, 
 
 def update(tensor, ufunc, other, op: str):
     """tensor = ufunc(tensor, other), in place."""
-    from .tensor import Tensor
-
     if _needs_recording(tensor, other):
         _check_leaf(tensor, op)
         return _rebind(tensor, _RECORDED[ufunc].apply(tensor, other))
-    value = other.data if isinstance(other, Tensor) else other
+    value = other.data if isinstance(other, function.Tensor) else other
     try:
         ufunc(tensor.data, value, out=tensor.data, casting="same_kind")
     except (ValueError, TypeError) as err:
@@ -61,8 +58,6 @@ def assign(tensor, value, op: str):
 
 
 def setitem(tensor, index, value, op: str = "__setitem__"):
-    from .tensor import Tensor
-
     index = indexing.normalize_index(index)
     if _needs_recording(tensor, value):
         _check_leaf(tensor, op)
@@ -71,7 +66,7 @@ def setitem(tensor, index, value, op: str = "__setitem__"):
         keep[index] = False
         placed = indexing.IndexAdd.apply(_expand_value(value, tensor, index), shape=tensor.shape, index=index)
         return _rebind(tensor, Where.apply(keep, tensor, placed))
-    value = value.data if isinstance(value, Tensor) else value
+    value = value.data if isinstance(value, function.Tensor) else value
     try:
         tensor.data[index] = value
     except (ValueError, IndexError, TypeError) as err:
@@ -83,11 +78,8 @@ def setitem(tensor, index, value, op: str = "__setitem__"):
 
 def _expand_value(value, tensor, index):
     """The value broadcast to the shape `tensor[index]` has."""
-    from .ops.shape import expand
-    from .tensor import Tensor
-
     target = tensor.data[index].shape
-    if not isinstance(value, Tensor):
+    if not isinstance(value, function.Tensor):
         return np.broadcast_to(np.asarray(value, dtype=tensor.dtype), target).copy()
     return value if value.shape == target else expand(value, *target)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, inplace
 from .autograd import function as _function
 from .autograd.function import AccumulateGrad
 from .backend import CPU, device
@@ -501,9 +501,7 @@ class Tensor:
         return indexing.getitem(self, index)
 
     def __setitem__(self, index, value):
-        from .inplace import setitem
-
-        setitem(self, index, value)
+        inplace.setitem(self, index, value)
 
     # ---- in-place ----------------------------------------------------------------------
 
@@ -520,39 +518,25 @@ class Tensor:
         return self.div_(other)
 
     def add_(self, other, alpha=1):
-        from .inplace import update
-
-        return update(self, np.add, other if alpha == 1 else _scaled(other, alpha), "add_")
+        return inplace.update(self, np.add, other if alpha == 1 else _scaled(other, alpha), "add_")
 
     def sub_(self, other, alpha=1):
-        from .inplace import update
-
-        return update(self, np.subtract, other if alpha == 1 else _scaled(other, alpha), "sub_")
+        return inplace.update(self, np.subtract, other if alpha == 1 else _scaled(other, alpha), "sub_")
 
     def mul_(self, other):
-        from .inplace import update
-
-        return update(self, np.multiply, other, "mul_")
+        return inplace.update(self, np.multiply, other, "mul_")
 
     def div_(self, other):
-        from .inplace import update
-
-        return update(self, np.true_divide, other, "div_")
+        return inplace.update(self, np.true_divide, other, "div_")
 
     def clamp_(self, min=None, max=None):  # noqa: A002
-        from .inplace import assign
-
-        return assign(self, unary.clamp(self, min, max), "clamp_")
+        return inplace.assign(self, unary.clamp(self, min, max), "clamp_")
 
     def copy_(self, src):
-        from .inplace import assign
-
-        return assign(self, src, "copy_")
+        return inplace.assign(self, src, "copy_")
 
     def fill_(self, value):
-        from .inplace import assign
-
-        return assign(self, value, "fill_")
+        return inplace.assign(self, value, "fill_")
 
     def zero_(self):
         return self.fill_(0)
