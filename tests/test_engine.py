@@ -170,3 +170,16 @@ def test_gradient_flows_through_integer_index_and_constant_branches():
     y = x[memograd.arange(2), idx].sum() + (x > 2).float().sum()
     y.backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 1.0], [0.0, 1.0]])
+
+
+def test_wide_graph_runs_each_node_once():
+    """Linear cost: with n parallel branches the engine runs n + constant local rules,
+    each exactly once (a quadratic walk would revisit the shared input per branch)."""
+    from memograd.autograd.engine import run_backward
+
+    for width in (500, 1000):
+        x = memograd.tensor([1.0, 2.0], requires_grad=True)
+        total = memograd.stack([(x * float(i)).sin() for i in range(width)]).sum()
+        runs = []
+        run_backward([total.grad_fn], [np.ones((), np.float32)], observer=lambda node, g, gi: runs.append(node))
+        assert len(runs) == len(set(map(id, runs))) == 2 * width + 3  # sin and mul per branch; stack, sum, leaf
