@@ -16,8 +16,11 @@ class Row:
     target: str = ""
     checks: list = field(default_factory=list)  # booleans; all true -> "yes"
     note: str = ""
+    compare: bool = True  # False: the values are not costs to divide (e.g. a ratio per implementation)
 
     def ratio(self, other: str) -> float | None:
+        if not self.compare:
+            return None
         a, b = self.values.get("memograd"), self.values.get(other)
         return a / b if a is not None and b else None
 
