@@ -166,8 +166,10 @@ def deepest_memograd(depth: int, timeout: int = 300) -> tuple:
             "from workloads.chain import deep_chain; run = deep_chain(mg, int(sys.argv[2])); "
             "t = time.perf_counter(); g = run(); print(time.perf_counter() - t, float(g.numpy()[0]))")
     try:
+        # cwd=HERE: `python -c` puts the working directory first on sys.path, and memograd is
+        # to be found the same way as in this process (PYTHONPATH or the installed package).
         done = subprocess.run([sys.executable, "-c", code, HERE, str(depth)], check=False, capture_output=True,
-                              text=True, timeout=timeout)
+                              text=True, timeout=timeout, cwd=HERE)
     except subprocess.TimeoutExpired:
         return None, f"did not finish in {timeout} s"
     if done.returncode != 0:
@@ -266,6 +268,7 @@ def main(argv=None) -> None:
 
     started = time.perf_counter()
     print("machine:", machine_line(torch))
+    print(f"memograd {getattr(mg, '__version__', '?')} from {os.path.dirname(mg.__file__)}")
     note = blas_env_note()
     if note:
         print(f"note: OpenBLAS/threading variables are set in the environment ({note}); left unchanged")
