@@ -7,15 +7,33 @@ import statistics
 import time
 
 
-def time_samples(candidates: dict, repeats: int, inner: int = 1, warmup: int = 2) -> dict:
-    """Seconds per call of each candidate, one sample per repeat, running the candidates in
-    turn so that machine noise (another process, frequency changes) falls on all of them alike."""
+def settle(fn, seconds: float) -> None:
+    """Call fn (untimed) until `seconds` have passed, at least once when seconds > 0.
+
+    Needed when implementations with different thread pools share a process: after its last
+    call, OpenBLAS's worker threads keep polling for work for up to ~0.1 s, and PyTorch's
+    OpenMP threads spin too, so whichever runs next loses a core on a 2-core machine. Measured
+    on W1: a PyTorch step timed right after a NumPy one took 6.3 ms instead of 2.3 ms."""
+    if seconds <= 0:
+        return
+    end = time.perf_counter() + seconds
+    fn()
+    while time.perf_counter() < end:
+        fn()
+
+
+def time_samples(candidates: dict, repeats: int, inner: int = 1, warmup: int = 2, settle_s: float = 0.0) -> dict:
+    """Seconds per call of each candidate, one sample (the mean of `inner` consecutive calls)
+    per repeat, running the candidates in turn so that machine noise (another process,
+    frequency changes) falls on all of them alike; `settle_s` (see settle) runs before each
+    candidate's timed calls."""
     for fn in candidates.values():
         for _ in range(warmup):
             fn()
     samples = {name: [] for name in candidates}
     for _ in range(repeats):
         for name, fn in candidates.items():
+            settle(fn, settle_s)
             start = time.perf_counter()
             for _ in range(inner):
                 fn()

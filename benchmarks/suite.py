@@ -25,7 +25,7 @@ import memograd as mg
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from common import blas_env_note, machine_line, time_samples, try_import_torch
+from common import blas_env_note, machine_line, settle, time_samples, try_import_torch
 from table import Row, render
 from workloads import chain, nets, peak
 from workloads.numpy_cnn import NumpyCNN
@@ -38,6 +38,7 @@ W1_SIZES, W1_BATCH = (784, 512, 512, 10), 128
 W2_SIZES, W2_BATCH = (784, 2048, 2048, 10), 1024
 DEEP, DEEPEST = 100_000, 1_000_000
 TARGET_BWD_FWD = 2.2
+SETTLE = 0.15  # seconds each implementation runs untimed before its timed calls (see common.settle)
 
 
 def libs() -> dict:
@@ -100,7 +101,7 @@ def run_w1(quick: bool) -> list:
     steps = mlp_steps(W1_SIZES, W1_BATCH)
     print("\nW1: MLP 784-512-512-10, batch 128, float32, one SGD step")
     ok = check_agreement("losses of the first two steps", first_losses(steps))
-    med = print_times("W1 step", time_samples(steps, repeats=20 if quick else 150, warmup=3), "ms", 1e3)
+    med = print_times("W1 step", time_samples(steps, repeats=8 if quick else 30, inner=10, warmup=3, settle_s=SETTLE), "ms", 1e3)
     row = Row("W1 MLP step", "ms", {k: v * 1e3 for k, v in med.items()}, "<=1.0x PT, <=1.05x NP")
     row.checks = [row.ratio("numpy") <= 1.05] + ([row.ratio("pytorch") <= 1.0] if "pytorch" in med else [])
     if not ok:
@@ -113,7 +114,8 @@ def run_w2(quick: bool) -> list:
     steps = mlp_steps(W2_SIZES, W2_BATCH)
     print("\nW2: MLP 784-2048-2048-10, batch 1024, float32, one SGD step")
     ok = check_agreement("losses of the first two steps", first_losses(steps))
-    med = print_times("W2 step", time_samples(steps, repeats=3 if quick else 20, warmup=1), "ms", 1e3)
+    med = print_times("W2 step", time_samples(steps, repeats=3 if quick else 10, inner=1 if quick else 2, warmup=1,
+                                                 settle_s=SETTLE), "ms", 1e3)
     peak_gflops = max(peak_gflops, peak.matmul_peak_gflops(2048, repeats=5 if quick else 10))
     print(f"\n  machine float32 matmul peak: {peak_gflops:.1f} GFLOP/s (2048x2048x2048 np.matmul, "
           "best of the samples taken before and after the step timings)")
@@ -126,6 +128,7 @@ def run_w2(quick: bool) -> list:
     print("\n  phases (median of sequential repeats): forward = model + loss, backward = loss.backward()")
     phase = {}
     for name, s in steps.items():
+        settle(s, SETTLE)
         phase[name] = s.phases(3 if quick else 12)
         p = phase[name]
         fwd_eff = flops["forward"] / p["forward"] / 1e9 / peak_gflops
@@ -151,7 +154,7 @@ def run_w3(quick: bool) -> list:
     cands["numpy"] = chain.small_chain_numpy(x0)
     print(f"\nW3: {chain.CHAIN} chained elementwise ops on {chain.N_SMALL} elements, fwd+bwd")
     check_agreement("outputs and input gradients", {k: chain.as_numpy(f()) for k, f in cands.items()})
-    samples = time_samples(cands, repeats=10 if quick else 80, inner=5)
+    samples = time_samples(cands, repeats=10 if quick else 60, inner=5, settle_s=0.02)
     per_op = {k: [t / chain.CHAIN for t in v] for k, v in samples.items()}
     med = print_times("W3 per op", per_op, "us", 1e6)
     row = Row("W3 elementwise chain", "us/op", {k: v * 1e6 for k, v in med.items()}, "<=1.0x PT")
@@ -245,7 +248,7 @@ def run_cnn(quick: bool) -> list:
     print("\nCNN: conv 1->32, ReLU, conv 32->64, ReLU, maxpool 2, linear 1024->128, ReLU, linear 128->10; "
           "8x8 digits, batch 128, one SGD step")
     ok = check_agreement("losses of the first two steps", first_losses(steps))
-    med = print_times("CNN step", time_samples(steps, repeats=10 if quick else 80, warmup=2), "ms", 1e3)
+    med = print_times("CNN step", time_samples(steps, repeats=6 if quick else 20, inner=5, warmup=2, settle_s=SETTLE), "ms", 1e3)
     row = Row("CNN digits step", "ms", {k: v * 1e3 for k, v in med.items()}, "(none)")
     if not ok:
         row.note = "losses disagree (see the warning above)"
@@ -274,7 +277,8 @@ def main(argv=None) -> None:
         print(f"note: OpenBLAS/threading variables are set in the environment ({note}); left unchanged")
     if torch is None:
         print("note: PyTorch is not installed; its columns stay empty")
-    print(f"mode: {'quick' if args.quick else 'full'}; timings interleave the implementations and report medians")
+    print(f"mode: {'quick' if args.quick else 'full'}; timings interleave the implementations (each runs untimed for "
+          f"{SETTLE} s before its timed calls) and report medians")
     rows = []
     for w in WORKLOADS:
         if w in chosen:
