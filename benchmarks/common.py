@@ -47,6 +47,35 @@ def time_interleaved(candidates: dict, repeats: int, inner: int = 1, warmup: int
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
+class OtherLoad:
+    """How much of the machine other processes used while this one ran: busy CPU time from
+    /proc/stat minus this process's (and its children's) own CPU time, as a share of all
+    cores' wall time. A rough figure for "how noisy was this run"."""
+
+    def __init__(self):
+        self.start = self._read()
+
+    @staticmethod
+    def _read():
+        try:
+            with open("/proc/stat") as f:
+                fields = [int(v) for v in f.readline().split()[1:]]
+        except OSError:
+            return None
+        hz = os.sysconf("SC_CLK_TCK")
+        busy = (sum(fields[:8]) - fields[3] - fields[4]) / hz  # all but idle and iowait
+        t = os.times()
+        own = t.user + t.system + t.children_user + t.children_system
+        return busy, own, time.perf_counter()
+
+    def share(self) -> float | None:
+        end = self._read()
+        if self.start is None or end is None:
+            return None
+        busy, own, wall = (e - s for e, s in zip(end, self.start))
+        return max(0.0, busy - own) / (wall * (os.cpu_count() or 1)) if wall > 0 else None
+
+
 def try_import_torch():
     try:
         import torch

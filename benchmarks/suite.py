@@ -25,7 +25,7 @@ import memograd as mg
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from common import blas_env_note, machine_line, settle, time_samples, try_import_torch
+from common import OtherLoad, blas_env_note, machine_line, settle, time_samples, try_import_torch
 from table import Row, render
 from workloads import chain, nets, peak
 from workloads.numpy_cnn import NumpyCNN
@@ -269,7 +269,7 @@ def main(argv=None) -> None:
     if unknown:
         parser.error(f"unknown workload(s) {unknown}; choose from {', '.join(WORKLOADS)}")
 
-    started = time.perf_counter()
+    started, load = time.perf_counter(), OtherLoad()
     print("machine:", machine_line(torch))
     print(f"memograd {getattr(mg, '__version__', '?')} from {os.path.dirname(mg.__file__)}")
     note = blas_env_note()
@@ -283,6 +283,9 @@ def main(argv=None) -> None:
     for w in WORKLOADS:
         if w in chosen:
             rows += RUNNERS[w](args.quick)
+    other = load.share()
+    if other is not None:
+        print(f"\nother processes used {other:.0%} of the machine's CPU time during this run (noise)")
     print(f"\nsummary ({time.perf_counter() - started:.0f} s in all; mg = memograd, PT = PyTorch, NP = hand-written "
           "NumPy; ratios are memograd's median over the other's)\n")
     print(render(rows, markdown=args.markdown))
