@@ -89,6 +89,18 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'memograd' has no attribute {name!r}")
 
 
+def compile(fn=None):  # noqa: A001 - PyTorch's name
+    """Record a training step once and replay it as a flat program of NumPy calls
+    (see `memograd.capture`).
+
+    >>> step = memograd.compile(train_step)
+    >>> loss = step(x, y)
+    """
+    from .capture import compile as _compile
+
+    return _compile(fn)
+
+
 def save(obj, path) -> None:
     """Save a state_dict or checkpoint as safetensors (atomically; see memograd.io)."""
     from .io import save as _save

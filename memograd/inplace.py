@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import function, grad_mode
+from .autograd import function, grad_mode, tape
 from .autograd.function import tick
 from .backend import array_module
 from .ops import arith, indexing
@@ -48,6 +48,8 @@ def update(tensor, ufunc, other, op: str):
     except (ValueError, TypeError) as err:
         raise type(err)(f"{op}: cannot update a tensor of shape {tensor.shape} and dtype {tensor.dtype} "
                         f"with {getattr(value, 'shape', type(value).__name__)}: {err}") from None
+    if tape.state[0] is not None:  # memograd.compile records the write
+        tape.state[0].inplace(ufunc, tensor, value)
     _bump(tensor)
     return tensor
 
@@ -72,6 +74,8 @@ def setitem(tensor, index, value, op: str = "__setitem__"):
     except (ValueError, IndexError, TypeError) as err:
         raise type(err)(f"{op}: cannot write {getattr(value, 'shape', type(value).__name__)} "
                         f"into index {indexing.describe(index)} of a tensor of shape {tensor.shape}: {err}") from None
+    if tape.state[0] is not None:
+        tape.state[0].setitem(tensor, index, value)
     _bump(tensor)
     return tensor
 

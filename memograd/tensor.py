@@ -10,6 +10,7 @@ import numpy as np
 from . import dtypes, inplace
 from .autograd import function as _function
 from .autograd.function import AccumulateGrad
+from .autograd.tape import not_replayable
 from .backend import CPU, device
 from .ops import arith, convert, extremes, indexing, reduce, select, softmax, unary
 from .ops import shape as shape_ops
@@ -155,19 +156,23 @@ class Tensor:
         return False
 
     def numpy(self) -> np.ndarray:
+        not_replayable("numpy()")
         if self._requires_grad:
             raise RuntimeError("numpy(): the tensor requires grad; call tensor.detach().numpy() instead")
         return self.data
 
     def item(self):
+        not_replayable("item()")
         if self.data.size != 1:
             raise RuntimeError(f"item(): a tensor with {self.data.size} elements cannot be converted to a scalar")
         return self.data.item()
 
     def tolist(self):
+        not_replayable("tolist()")
         return self.data.tolist()
 
     def __array__(self, dtype=None, copy=None):
+        not_replayable("numpy.asarray()")
         return np.asarray(self.data, dtype=dtype) if copy is not True else np.array(self.data, dtype=dtype)
 
     def __len__(self) -> int:
@@ -181,6 +186,7 @@ class Tensor:
         return (self[i] for i in range(self.data.shape[0]))
 
     def __bool__(self) -> bool:
+        not_replayable("bool()")
         if self.data.size != 1:
             raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is ambiguous")
         return bool(self.data)
@@ -192,6 +198,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
+        not_replayable("an index")
         if self.data.dtype.kind not in "iu" or self.data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.data)

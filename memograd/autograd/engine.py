@@ -8,7 +8,7 @@ the slot and the node's saved arrays are freed as soon as they have been used. B
 use explicit stacks, never recursion, so graph depth is limited only by memory."""
 from __future__ import annotations
 
-from . import anomaly, function, grad_mode
+from . import anomaly, function, grad_mode, tape
 from .function import AccumulateGrad, raise_freed
 
 
@@ -74,6 +74,9 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
     for root, grad in zip(roots, root_grads):
         slots[root] = grad if root not in slots else slots[root] + grad
     ready = [root for root in slots if consumers[root] == 0]
+    recorder = tape.state[0]  # memograd.compile listening (None almost always)
+    if recorder is not None:
+        recorder.backward_begins(roots, root_grads, retain_graph, create_graph, capture, observer)
     delivered = set()  # ids of arrays already stored as some leaf's .grad
     # .grad is written only once the whole pass has succeeded: an error in some node's
     # backward (a freed graph, a modified saved value) leaves every .grad as it was.
@@ -99,6 +102,8 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
                 if node.retained is not None and capture is None:
                     arrivals.append((node.retained, grad))
                 grads_in = call_backward(node, grad, create_graph)
+                if recorder is not None:
+                    recorder.rule(node, grad, grads_in)
                 if observer is not None:
                     observer(node, grad, grads_in)
                 if not retain_graph:
@@ -115,6 +120,8 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
                         child_grad = cast(child_grad, child.dtype)
                     previous = slots.get(child)
                     slots[child] = child_grad if previous is None else previous + child_grad
+                    if recorder is not None:
+                        recorder.arrive(child, grads_in[i], previous, slots[child])
                 left = consumers[child] - 1
                 consumers[child] = left
                 if left == 0:
@@ -156,10 +163,13 @@ def deposit(tensor, grad, create_graph: bool, delivered: set) -> None:
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
         return
     owner = id(grad if grad.base is None else grad.base)
+    arrived = grad
     if owner in delivered or not grad.flags.writeable:
         grad = grad.copy()
         owner = id(grad)
     existing = tensor.grad
+    if tape.state[0] is not None:  # memograd.compile records where this gradient goes
+        tape.state[0].deposit(tensor, arrived, grad is not arrived, existing)
     if existing is None:
         delivered.add(owner)
         tensor.grad = function.Tensor._make(grad, None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import weakref
 
-from . import anomaly, grad_mode
+from . import anomaly, grad_mode, tape
 
 # The version clock. An in-place op stamps the tensor it changes with a fresh tick; a node
 # records the tick at which it was made. A saved tensor stamped later than its node was
@@ -151,6 +151,8 @@ class Op(Node):
             raise error_type(err)(describe_failure(cls, args, err)) from None
         if anomaly.state[0]:
             anomaly.check_forward(cls.__name__, out, args)
+        if tape.state[0] is not None:  # memograd.compile is recording this step
+            out = tape.state[0].op(cls, ctx, args, params, out, edges)
         if not (record and grad_mode.state[0]) or out.dtype.kind not in "fc":
             result = Tensor._make(out, None)
             if cls.is_view and isinstance(args[0], Tensor):  # unrecorded views share memory too

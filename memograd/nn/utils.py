@@ -5,10 +5,12 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ..autograd.tape import not_replayable
 from ..tensor import Tensor
 
 
 def _grads(parameters) -> list:
+    not_replayable("gradient clipping (it works on the arrays outside the ops)")
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     return [p.grad for p in parameters if p.grad is not None]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
+from ..autograd import tape
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
 
@@ -108,6 +109,8 @@ class Optimizer:
 
         The closure (re-evaluate the model, backward, return the loss) runs with recording on;
         the update itself runs under `no_grad()`."""
+        if tape.state[0] is not None:  # memograd.compile: the update becomes one step of its program
+            return tape.state[0].optimizer_step(self, closure)
         loss = None
         if closure is not None:
             with enable_grad():
