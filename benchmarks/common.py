@@ -107,7 +107,8 @@ def blas_line() -> str:
         return "unknown BLAS"
     # Other packages (scipy, torch) may load their own BLAS; NumPy's is the one that matters here.
     i = next((i for i in infos if "numpy" in str(i.get("filepath", ""))), infos[0])
-    return f"{i.get('internal_api')} {i.get('version')} (kernel {i.get('architecture')}, {i.get('num_threads')} threads)"
+    return (f"{i.get('internal_api')} {i.get('version')} (kernel {i.get('architecture')}, "
+            f"{i.get('num_threads')} threads)")
 
 
 def blas_env_note() -> str | None:
@@ -132,5 +133,6 @@ def machine_line(torch=None) -> str:
 def report(title: str, times: dict, unit: str = "ms", scale: float = 1e3, baseline: str | None = None) -> None:
     print(f"\n{title}")
     for name, t in times.items():
-        ratio = f"  {t / times[baseline]:.2f}x {baseline}" if baseline and baseline in times and name != baseline else ""
+        shown = baseline and baseline in times and name != baseline
+        ratio = f"  {t / times[baseline]:.2f}x {baseline}" if shown else ""
         print(f"  {name:<22} {t * scale:10.2f} {unit}{ratio}")

@@ -81,6 +81,24 @@ def first_losses(steps: dict, n: int = 2) -> dict:
     return {k: [s.loss_value(s()) for _ in range(n)] for k, s in steps.items()}
 
 
+def print_phases(steps: dict, repeats: int, flops: dict | None = None, peak_gflops: float | None = None) -> dict:
+    """Forward (model + loss), backward and update times of each implementation, each timed
+    in its own run of sequential repeats after settling; with `flops`, the share of peak."""
+    print("\n  phases (median of sequential repeats): forward = model + loss, backward = loss.backward()")
+    phase = {}
+    for name, s in steps.items():
+        settle(s, SETTLE)
+        p = phase[name] = s.phases(repeats)
+        eff = {"forward": "", "backward": ""}
+        if flops:
+            for k in eff:
+                eff[k] = f" ({flops[k] / p[k] / 1e9 / peak_gflops:4.0%} of peak)"
+        print(f"  {name:<9} forward {p['forward'] * 1e3:7.2f} ms{eff['forward']}  backward {p['backward'] * 1e3:7.2f} "
+              f"ms{eff['backward']}  update {p['update'] * 1e3:6.2f} ms  backward/forward "
+              f"{p['backward'] / p['forward']:.2f}")
+    return phase
+
+
 # ---- workloads ---------------------------------------------------------------------------------
 
 
@@ -101,7 +119,9 @@ def run_w1(quick: bool) -> list:
     steps = mlp_steps(W1_SIZES, W1_BATCH)
     print("\nW1: MLP 784-512-512-10, batch 128, float32, one SGD step")
     ok = check_agreement("losses of the first two steps", first_losses(steps))
-    med = print_times("W1 step", time_samples(steps, repeats=8 if quick else 30, inner=10, warmup=3, settle_s=SETTLE), "ms", 1e3)
+    samples = time_samples(steps, repeats=8 if quick else 30, inner=10, warmup=3, settle_s=SETTLE)
+    med = print_times("W1 step", samples, "ms", 1e3)
+    print_phases(steps, repeats=20 if quick else 100)
     row = Row("W1 MLP step", "ms", {k: v * 1e3 for k, v in med.items()}, "<=1.0x PT, <=1.05x NP")
     row.checks = [row.ratio("numpy") <= 1.05] + ([row.ratio("pytorch") <= 1.0] if "pytorch" in med else [])
     if not ok:
@@ -125,17 +145,7 @@ def run_w2(quick: bool) -> list:
     for name, t in med.items():
         achieved = flops["step"] / t / 1e9
         print(f"  {name:<9} {achieved:6.1f} GFLOP/s on the step's matmuls = {achieved / peak_gflops:5.1%} of peak")
-    print("\n  phases (median of sequential repeats): forward = model + loss, backward = loss.backward()")
-    phase = {}
-    for name, s in steps.items():
-        settle(s, SETTLE)
-        phase[name] = s.phases(3 if quick else 12)
-        p = phase[name]
-        fwd_eff = flops["forward"] / p["forward"] / 1e9 / peak_gflops
-        bwd_eff = flops["backward"] / p["backward"] / 1e9 / peak_gflops
-        print(f"  {name:<9} forward {p['forward'] * 1e3:7.1f} ms ({fwd_eff:4.0%} of peak)  backward "
-              f"{p['backward'] * 1e3:7.1f} ms ({bwd_eff:4.0%} of peak)  update {p['update'] * 1e3:5.1f} ms  "
-              f"backward/forward {p['backward'] / p['forward']:.2f}")
+    phase = print_phases(steps, 3 if quick else 12, flops, peak_gflops)
     row = Row("W2 MLP step", "ms", {k: v * 1e3 for k, v in med.items()}, "<=1.0x NP")
     row.checks = [row.ratio("numpy") <= 1.0]
     achieved = flops["step"] / med["memograd"] / 1e9
@@ -248,7 +258,8 @@ def run_cnn(quick: bool) -> list:
     print("\nCNN: conv 1->32, ReLU, conv 32->64, ReLU, maxpool 2, linear 1024->128, ReLU, linear 128->10; "
           "8x8 digits, batch 128, one SGD step")
     ok = check_agreement("losses of the first two steps", first_losses(steps))
-    med = print_times("CNN step", time_samples(steps, repeats=6 if quick else 20, inner=5, warmup=2, settle_s=SETTLE), "ms", 1e3)
+    samples = time_samples(steps, repeats=6 if quick else 20, inner=5, warmup=2, settle_s=SETTLE)
+    med = print_times("CNN step", samples, "ms", 1e3)
     row = Row("CNN digits step", "ms", {k: v * 1e3 for k, v in med.items()}, "(none)")
     if not ok:
         row.note = "losses disagree (see the warning above)"
