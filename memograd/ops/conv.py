@@ -1,5 +1,5 @@
 """2-D convolution (cross-correlation, as in PyTorch), vectorised over the batch and all
-pixels: one matmul per kernel position (see "array functions" below). Pooling shares the
+pixels: im2col and one matmul (see "array functions" below). Pooling shares the
 geometry helpers and the strided window view (`windows`) defined here.
 
 Three ops close the family under differentiation, so `create_graph=True` works too:
@@ -104,6 +104,10 @@ def spread_windows(cols, in_shape: tuple, geo: Geometry):
     n, c, oh, ow, kh, kw = cols.shape
     (sh, sw), (pt, pb, pl, pr), (dh, dw) = geo
     h, w = in_shape[2] + pt + pb, in_shape[3] + pl + pr
+    if (sh, sw) == (kh, kw) and (dh, dw) == (1, 1) and (oh * kh, ow * kw) == (h, w):
+        # Windows that tile the input exactly (2x2 pooling with stride 2): a reshape, no sums.
+        tiled = cols.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h, w)
+        return tiled[:, :, pt:pt + in_shape[2], pl:pl + in_shape[3]]
     out = array_module(cols).zeros((n, c, h, w), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
@@ -113,54 +117,48 @@ def spread_windows(cols, in_shape: tuple, geo: Geometry):
 
 
 # ---- array functions ---------------------------------------------------------------------
-# One matmul per kernel position ("tap"): the input pixels that tap (i, j) sees form an
-# (N, C, OH, OW) strided slice, and its contribution is weight[:, :, i, j] times that slice.
-# Summing KH*KW such matmuls equals im2col + one big matmul, without the KH*KW-times-larger
-# column matrix, and measured faster on NumPy.
+# im2col with the window entries first: `columns` lays every kernel window of the input out
+# as a column of a (C*KH*KW, N*OH*OW) matrix, so a convolution is ONE matmul with the
+# (O, C*KH*KW) weight matrix, and so are both of its gradients. Putting C*KH*KW first (not
+# last) makes the gather copy runs of whole output rows, and the product comes out as
+# (O, N, OH, OW), a free transpose of the (N, O, OH, OW) result.
 
 
-def tap(x_padded, i: int, j: int, out_hw: tuple, geo: Geometry):
-    """The (N, C, OH, OW) slice of the padded input seen by kernel position (i, j)."""
-    (sh, sw), _, (dh, dw) = geo
-    oh, ow = out_hw
-    return x_padded[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
+def columns(x, kernel: tuple, geo: Geometry, out_hw: tuple):
+    """(C*KH*KW, N*OH*OW): each kernel window of the padded input as one column (a copy)."""
+    c = x.shape[1]
+    view = windows(pad2d(x, geo.pads), kernel, geo, out_hw)  # (N, C, OH, OW, KH, KW), no copy
+    gathered = array_module(x).ascontiguousarray(view.transpose(1, 4, 5, 0, 2, 3))
+    return gathered.reshape(c * kernel[0] * kernel[1], -1)
 
 
 def conv2d_array(x, w, geo: Geometry):
-    n, c = x.shape[:2]
-    o, _, kh, kw = w.shape
+    n = x.shape[0]
+    o, c, kh, kw = w.shape
     oh, ow = out_shape(x.shape[2:], (kh, kw), geo)
-    padded = pad2d(x, geo.pads)
-    out = array_module(x).zeros((n, o, oh * ow), dtype=x.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            out += w[:, :, i, j] @ tap(padded, i, j, (oh, ow), geo).reshape(n, c, oh * ow)
-    return out.reshape(n, o, oh, ow)
+    out = w.reshape(o, c * kh * kw) @ columns(x, (kh, kw), geo, (oh, ow))  # (O, N*OH*OW)
+    return out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+
+
+def flat_channels_first(g):
+    """(N, O, OH, OW) -> (O, N*OH*OW), the layout the matmuls above use."""
+    n, o, oh, ow = g.shape
+    return g.transpose(1, 0, 2, 3).reshape(o, n * oh * ow)
 
 
 def conv2d_grad_input_array(g, w, in_shape: tuple, geo: Geometry):
     n, o, oh, ow = g.shape
     c, kh, kw = w.shape[1:]
-    pt, pb, pl, pr = geo.pads
-    padded = array_module(g).zeros((n, c, in_shape[2] + pt + pb, in_shape[3] + pl + pr), dtype=g.dtype)
-    flat = g.reshape(n, o, oh * ow)
-    for i in range(kh):
-        for j in range(kw):
-            tap(padded, i, j, (oh, ow), geo)[...] += (w[:, :, i, j].T @ flat).reshape(n, c, oh, ow)
-    return padded[:, :, pt:pt + in_shape[2], pl:pl + in_shape[3]]
+    cols = (w.reshape(o, c * kh * kw).T @ flat_channels_first(g)).reshape(c, kh, kw, n, oh, ow)
+    # col2im with the batch and channel axes swapped: spread_windows treats both leading axes
+    # alike, and in this order every kernel position's slice is contiguous.
+    spread = spread_windows(cols.transpose(0, 3, 4, 5, 1, 2), (c, n) + tuple(in_shape[2:]), geo)
+    return spread.transpose(1, 0, 2, 3)
 
 
 def conv2d_grad_weight_array(x, g, w_shape: tuple, geo: Geometry):
-    o, c, kh, kw = w_shape
-    n, _, oh, ow = g.shape
-    padded = pad2d(x, geo.pads)
-    flat = g.transpose(1, 0, 2, 3).reshape(o, n * oh * ow)  # one copy, reused by every tap
-    out = array_module(x).empty(tuple(w_shape), dtype=x.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            seen = tap(padded, i, j, (oh, ow), geo).transpose(1, 0, 2, 3).reshape(c, n * oh * ow)
-            out[:, :, i, j] = flat @ seen.T
-    return out
+    kernel, out_hw = tuple(w_shape[2:]), tuple(g.shape[2:])
+    return (flat_channels_first(g) @ columns(x, kernel, geo, out_hw).T).reshape(w_shape)
 
 
 # ---- ops ---------------------------------------------------------------------------------
