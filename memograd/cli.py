@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 EPILOG = "Run `memograd COMMAND --help` for a command's options."
@@ -100,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         return run(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`memograd evaluate RUN | head`): not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's final flush
+        return 0
     except (ValueError, FileNotFoundError, RuntimeError, OSError, KeyError) as err:
         message = str(err) if not isinstance(err, KeyError) else f"missing entry {err}"
         print(f"memograd {args.command}: error: {message}", file=sys.stderr)
