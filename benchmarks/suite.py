@@ -8,7 +8,10 @@ interleaved in one run, same initial weights and data for all three.
     W5   extra peak memory of one W2 step, one fresh process per implementation (memory.py)
     CNN  conv-conv-pool-linear-linear step on 8x8 digits, batch 128
 
-Usage: python benchmarks/suite.py [--quick] [--only W1,W3] [--markdown]"""
+With --compiled, W1 and W3 also time memograd through `memograd.compile` (recorded, then
+replayed as a flat program of NumPy calls): a fourth implementation, "memograd compiled".
+
+Usage: python benchmarks/suite.py [--quick] [--only W1,W3] [--compiled] [--markdown]"""
 from __future__ import annotations
 
 import argparse
@@ -26,11 +29,11 @@ import memograd as mg
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from common import OtherLoad, blas_env_note, machine_line, settle, time_samples, try_import_torch
-from table import Row, render
+from table import COMPILED, Row, render
 from workloads import chain, nets, peak
 from workloads.numpy_cnn import NumpyCNN
 from workloads.numpy_mlp import NumpyMLP
-from workloads.steps import FrameworkStep
+from workloads.steps import CompiledStep, FrameworkStep
 
 torch = try_import_torch()
 WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "CNN")
@@ -54,11 +57,14 @@ def print_times(title: str, samples: dict, unit: str, scale: float) -> dict:
     med = medians(samples)
     print(f"\n{title}")
     for name, s in samples.items():
-        print(f"  {name:<9} median {med[name] * scale:10.3f} {unit}   (min {min(s) * scale:.3f}, "
+        print(f"  {name:<17} median {med[name] * scale:10.3f} {unit}   (min {min(s) * scale:.3f}, "
               f"max {max(s) * scale:.3f}, n={len(s)})")
-    for other in ("pytorch", "numpy"):
-        if other in med:
-            print(f"  memograd / {other}: {med['memograd'] / med[other]:.2f}x")
+    for impl in ("memograd", COMPILED):
+        for other in ("pytorch", "numpy"):
+            if impl in med and other in med:
+                print(f"  {impl} / {other}: {med[impl] / med[other]:.2f}x")
+    if COMPILED in med:
+        print(f"  {COMPILED} / memograd (eager): {med[COMPILED] / med['memograd']:.2f}x")
     return med
 
 
@@ -83,10 +89,13 @@ def first_losses(steps: dict, n: int = 2) -> dict:
 
 def print_phases(steps: dict, repeats: int, flops: dict | None = None, peak_gflops: float | None = None) -> dict:
     """Forward (model + loss), backward and update times of each implementation, each timed
-    in its own run of sequential repeats after settling; with `flops`, the share of peak."""
+    in its own run of sequential repeats after settling; with `flops`, the share of peak.
+    Steps without phases (a compiled replay is one program) are left out."""
     print("\n  phases (median of sequential repeats): forward = model + loss, backward = loss.backward()")
     phase = {}
     for name, s in steps.items():
+        if s.phases is None:
+            continue
         settle(s, SETTLE)
         p = phase[name] = s.phases(repeats)
         eff = {"forward": "", "backward": ""}
@@ -102,7 +111,7 @@ def print_phases(steps: dict, repeats: int, flops: dict | None = None, peak_gflo
 # ---- workloads ---------------------------------------------------------------------------------
 
 
-def mlp_steps(sizes: tuple, batch: int) -> dict:
+def mlp_steps(sizes: tuple, batch: int, compiled: bool = False) -> dict:
     rng = np.random.default_rng(0)
     arrays = nets.mlp_weights(sizes, rng)
     x, y = nets.mlp_data(sizes, batch, rng)
@@ -111,12 +120,17 @@ def mlp_steps(sizes: tuple, batch: int) -> dict:
         model = nets.mlp_model(lib, sizes)
         nets.load_weights(lib, model, arrays)
         steps[name] = FrameworkStep(lib, model, *nets.as_tensors(lib, x, y), nets.LR)
+    if compiled:
+        model = nets.mlp_model(mg, sizes)
+        step = steps[COMPILED] = CompiledStep(mg, model, *nets.as_tensors(mg, x, y), nets.LR)
+        step.warm_up()
+        nets.load_weights(mg, model, arrays)  # the warm-up trained it; back to the shared start
     steps["numpy"] = NumpyMLP(arrays, x, y, nets.LR)
     return steps
 
 
-def run_w1(quick: bool) -> list:
-    steps = mlp_steps(W1_SIZES, W1_BATCH)
+def run_w1(quick: bool, compiled: bool = False) -> list:
+    steps = mlp_steps(W1_SIZES, W1_BATCH, compiled)
     print("\nW1: MLP 784-512-512-10, batch 128, float32, one SGD step")
     ok = check_agreement("losses of the first two steps", first_losses(steps))
     samples = time_samples(steps, repeats=8 if quick else 30, inner=10, warmup=3, settle_s=SETTLE)
@@ -129,7 +143,7 @@ def run_w1(quick: bool) -> list:
     return [row]
 
 
-def run_w2(quick: bool) -> list:
+def run_w2(quick: bool, compiled: bool = False) -> list:
     peak_gflops = peak.matmul_peak_gflops(2048, repeats=5 if quick else 10)
     steps = mlp_steps(W2_SIZES, W2_BATCH)
     print("\nW2: MLP 784-2048-2048-10, batch 1024, float32, one SGD step")
@@ -158,9 +172,11 @@ def run_w2(quick: bool) -> list:
     return [row, bwd]
 
 
-def run_w3(quick: bool) -> list:
+def run_w3(quick: bool, compiled: bool = False) -> list:
     x0 = np.random.default_rng(0).standard_normal(chain.N_SMALL).astype(np.float32)
     cands = {name: chain.small_chain(lib, x0) for name, lib in libs().items()}
+    if compiled:
+        cands[COMPILED] = chain.small_chain_compiled(mg, x0)
     cands["numpy"] = chain.small_chain_numpy(x0)
     print(f"\nW3: {chain.CHAIN} chained elementwise ops on {chain.N_SMALL} elements, fwd+bwd")
     check_agreement("outputs and input gradients", {k: chain.as_numpy(f()) for k, f in cands.items()})
@@ -192,7 +208,7 @@ def deepest_memograd(depth: int, timeout: int = 300) -> tuple:
     return float(seconds), f"completed in {float(seconds):.2f} s, input gradient {float(grad):g}"
 
 
-def run_w4(quick: bool) -> list:
+def run_w4(quick: bool, compiled: bool = False) -> list:
     cands = {name: chain.deep_chain(lib, DEEP) for name, lib in libs().items()}
     cands["numpy"] = chain.deep_chain_numpy(DEEP)
     print(f"\nW4: chain of {DEEP:,} ops, fwd+bwd")
@@ -209,7 +225,7 @@ def run_w4(quick: bool) -> list:
     return [row]
 
 
-def run_w5(quick: bool) -> list:
+def run_w5(quick: bool, compiled: bool = False) -> list:
     impls = list(libs()) + ["numpy"]
     runs = {k: [] for k in impls}
     print("\nW5: extra peak memory of one W2 step, a fresh process per implementation (benchmarks/memory.py)")
@@ -245,7 +261,7 @@ def run_w5(quick: bool) -> list:
     return [row]
 
 
-def run_cnn(quick: bool) -> list:
+def run_cnn(quick: bool, compiled: bool = False) -> list:
     rng = np.random.default_rng(0)
     arrays = nets.cnn_weights(rng)
     x, y = nets.cnn_data(128, rng)
@@ -273,6 +289,8 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no 1M-op chain (< 2 minutes)")
     parser.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated subset of " + ",".join(WORKLOADS))
+    parser.add_argument("--compiled", action="store_true",
+                        help=f"add '{COMPILED}' (memograd.compile, replayed) to W1 and W3")
     parser.add_argument("--markdown", action="store_true", help="print the summary table as Markdown")
     args = parser.parse_args(argv)
     chosen = [w.strip().upper() for w in args.only.split(",") if w.strip()]
@@ -293,7 +311,7 @@ def main(argv=None) -> None:
     rows = []
     for w in WORKLOADS:
         if w in chosen:
-            rows += RUNNERS[w](args.quick)
+            rows += RUNNERS[w](args.quick, args.compiled)
     other = load.share()
     if other is not None:
         print(f"\nother processes used {other:.0%} of the machine's CPU time during this run (noise)")

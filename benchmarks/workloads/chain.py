@@ -3,28 +3,47 @@
   W3: 200 elementwise ops (x*0.9, +0.1, tanh, square, repeated) on 16 elements, fwd+bwd
   W4: a chain of `depth` multiplications by 1.0 on one element, fwd+bwd
 
+small_chain_compiled is W3 through `memograd.compile` (recorded twice, then replayed).
+
 memograd and torch run the same code (`lib` is either module); the NumPy versions are the
 same computations with the backward written by hand."""
 from __future__ import annotations
 
 import numpy as np
 
+from .steps import compile_warm_up
+
 CHAIN = 200
 N_SMALL = 16
 
 
+def small_chain_body(x):
+    """The chain on a leaf tensor `x`, then backward: (output, x.grad)."""
+    y = x
+    for _ in range(CHAIN // 4):
+        y = y * 0.9
+        y = y + 0.1
+        y = y.tanh()
+        y = y * y
+    y.sum().backward()  # one extra op; negligible against 200
+    return y, x.grad
+
+
 def small_chain(lib, x0: np.ndarray):
     def run():
-        x = lib.tensor(x0, requires_grad=True)
-        y = x
-        for _ in range(CHAIN // 4):
-            y = y * 0.9
-            y = y + 0.1
-            y = y.tanh()
-            y = y * y
-        y.sum().backward()  # one extra op; negligible against 200
-        return y, x.grad
+        return small_chain_body(lib.tensor(x0, requires_grad=True))
 
+    return run
+
+
+def small_chain_compiled(mg, x0: np.ndarray):
+    """small_chain through `mg.compile`, already recorded (see compile_warm_up): each call replays."""
+    compiled = mg.compile(small_chain_body)
+
+    def run():
+        return compiled(mg.tensor(x0, requires_grad=True))
+
+    compile_warm_up(run, compiled)
     return run
 
 
