@@ -1,9 +1,8 @@
-"""Shared timing helpers: interleaved repeats, medians, and the machine description."""
+"""Shared timing helpers: settling, interleaved repeats, the share of other load, and the machine description."""
 from __future__ import annotations
 
 import os
 import platform
-import statistics
 import time
 
 
@@ -39,12 +38,6 @@ def time_samples(candidates: dict, repeats: int, inner: int = 1, warmup: int = 2
                 fn()
             samples[name].append((time.perf_counter() - start) / inner)
     return samples
-
-
-def time_interleaved(candidates: dict, repeats: int, inner: int = 1, warmup: int = 2) -> dict:
-    """Median seconds per call of each candidate (see time_samples)."""
-    samples = time_samples(candidates, repeats, inner, warmup)
-    return {name: statistics.median(s) for name, s in samples.items()}
 
 
 class OtherLoad:
@@ -128,11 +121,3 @@ def machine_line(torch=None) -> str:
     if note:
         text += f"; environment: {note}"
     return text
-
-
-def report(title: str, times: dict, unit: str = "ms", scale: float = 1e3, baseline: str | None = None) -> None:
-    print(f"\n{title}")
-    for name, t in times.items():
-        shown = baseline and baseline in times and name != baseline
-        ratio = f"  {t / times[baseline]:.2f}x {baseline}" if shown else ""
-        print(f"  {name:<22} {t * scale:10.2f} {unit}{ratio}")

@@ -8,6 +8,9 @@ interleaved in one run, same initial weights and data for all three.
     W5   extra peak memory of one W2 step, one fresh process per implementation (memory.py)
     CNN  conv-conv-pool-linear-linear step on 8x8 digits, batch 128
 
+Issue 2's three engine figures are W3 (per op vs PyTorch), W1 (vs hand-written NumPy) and
+W4 (seconds); `--only W1,W3,W4` prints them under the summary table with issue 2's targets.
+
 With --compiled, W1 and W3 also time memograd through `memograd.compile` (recorded, then
 replayed as a flat program of NumPy calls): a fourth implementation, "memograd compiled".
 
@@ -282,6 +285,37 @@ def run_cnn(quick: bool, compiled: bool = False) -> list:
     return [row]
 
 
+NAMES = {"pytorch": "PyTorch", "numpy": "hand-written NumPy"}
+ENGINE_TARGETS = (  # issue 2: (label, workload, figure, target test, target text)
+    ("(a) 200-op elementwise chain", "W3", "pytorch", lambda r: r <= 1.5, "<= 1.5x PyTorch per op"),
+    ("(b) MLP 784-512-512-10 step", "W1", "numpy", lambda r: r <= 1.15, "<= 1.15x NumPy"),
+    ("(c) 100,000-op chain", "W4", None, lambda s: s < 1.0, "< 1 s"),
+)
+
+
+def engine_figures(rows: list) -> list:
+    """Issue 2's figures, read off the rows of W3, W1 and W4 that ran (eager memograd)."""
+    by_workload = {r.workload.split()[0]: r for r in rows}
+    lines = []
+    for label, workload, other, met, target in ENGINE_TARGETS:
+        row = by_workload.get(workload)
+        if row is None or "memograd" not in row.values:
+            continue
+        value = row.values["memograd"]
+        if other is None:
+            figure = f"{value:.3g} {row.unit}"
+            checked = met(value)
+        else:
+            ratio = row.ratio(other)
+            if ratio is None:
+                lines.append(f"  {label} ({workload}): {value:.3g} {row.unit}; no {NAMES[other]} figure to compare with")
+                continue
+            figure = f"{value:.3g} {row.unit} = {ratio:.2f}x {NAMES[other]}"
+            checked = met(ratio)
+        lines.append(f"  {label} ({workload}): {figure}; target {target}: {'met' if checked else 'NOT met'}")
+    return lines
+
+
 RUNNERS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4, "W5": run_w5, "CNN": run_cnn}
 
 
@@ -318,6 +352,10 @@ def main(argv=None) -> None:
     print(f"\nsummary ({time.perf_counter() - started:.0f} s in all; mg = memograd, PT = PyTorch, NP = hand-written "
           "NumPy; ratios are memograd's median over the other's)\n")
     print(render(rows, markdown=args.markdown))
+    engine = engine_figures(rows)
+    if engine:
+        print("\nengine figures (issue 2; memograd eager):")
+        print("\n".join(engine))
 
 
 if __name__ == "__main__":
