@@ -1,7 +1,6 @@
 """Conv2d: a learnable 2-D cross-correlation (im2col + one tensordot, see memograd.ops.conv)."""
 from __future__ import annotations
 
-import math
 
 from ... import creation
 from ...ops.conv import pair
@@ -38,11 +37,7 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_affine_init_(self.weight, self.bias)
 
     def forward(self, input):
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation)
