@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except (ValueError, FileNotFoundError, RuntimeError, OSError, KeyError) as err:
         message = str(err) if not isinstance(err, KeyError) else f"missing entry {err}"
+        message = " ".join(line.strip() for line in message.splitlines() if line.strip())  # one line
         print(f"memograd {args.command}: error: {message}", file=sys.stderr)
         return 1
 

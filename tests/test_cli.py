@@ -146,3 +146,15 @@ def test_predict_rejects_a_file_that_is_not_an_input(tmp_path, capsys):
     capsys.readouterr()
     assert run_cli("predict", run_dir, tmp_path / "notes.txt") == 1
     assert "not an image" in capsys.readouterr().err
+
+
+def test_weights_that_do_not_fit_the_config_name_both_files(tmp_path, capsys):
+    assert run_cli("train", *FAST, "--out", tmp_path) == 0
+    config = json.loads((tmp_path / "config.json").read_text())
+    config["hidden"] = [8]
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    capsys.readouterr()
+    assert run_cli("evaluate", tmp_path) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "model.safetensors does not fit" in err and "config.json" in err and "size mismatch" in err

@@ -24,7 +24,10 @@ def load_run(run_dir: str | Path):
         raise FileNotFoundError(f"{run_dir / MODEL} is missing: the run has not finished an epoch")
     data, standardize = load_run_data(config.dataset)
     model = build_model(config, data.input_shape, data.num_classes)
-    model.load_state_dict(load(run_dir / MODEL))
+    try:
+        model.load_state_dict(load(run_dir / MODEL))
+    except (KeyError, RuntimeError, ValueError) as err:
+        raise ValueError(f"{run_dir / MODEL} does not fit the model described by {run_dir / CONFIG}: {err}") from None
     model.eval()
     return config, data, standardize, model
 
