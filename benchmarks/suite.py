@@ -4,7 +4,8 @@ interleaved in one run, same initial weights and data for all three.
     W1   MLP 784-512-512-10, batch 128, float32, one SGD step
     W2   MLP 784-2048-2048-10, batch 1024, one SGD step (+ forward/backward split, matmul GFLOP/s)
     W3   200 chained elementwise ops on 16 elements, fwd+bwd, per op
-    W4   chain of 100,000 ops, fwd+bwd (+ 1,000,000 ops for memograd, full run only)
+    W4   chain of 100,000 ops, fwd+bwd, one fresh process per implementation (deep.py)
+         (+ 1,000,000 ops for memograd, full run only)
     W5   extra peak memory of one W2 step, one fresh process per implementation (memory.py)
     CNN  conv-conv-pool-linear-linear step on 8x8 digits, batch 128
 
@@ -191,17 +192,14 @@ def run_w3(quick: bool, compiled: bool = False) -> list:
     return [row]
 
 
-def deepest_memograd(depth: int, timeout: int = 300) -> tuple:
-    """Time one fwd+bwd chain of `depth` ops in a fresh process (a crash cannot take the suite
-    down, and its memory goes back afterwards). Returns (seconds or None, message)."""
-    code = ("import sys, time; sys.path.insert(0, sys.argv[1]); import memograd as mg; "
-            "from workloads.chain import deep_chain; run = deep_chain(mg, int(sys.argv[2])); "
-            "t = time.perf_counter(); g = run(); print(time.perf_counter() - t, float(g.numpy()[0]))")
+def deep_chain_alone(impl: str, depth: int, repeats: int = 1, timeout: int = 300) -> tuple:
+    """W4 for one implementation in a fresh process (benchmarks/deep.py): one process each, so
+    no library's garbage collection walks the others' objects; a crash cannot take the suite
+    down, and the memory goes back afterwards. Returns (median seconds or None, message)."""
     try:
-        # cwd=HERE: `python -c` puts the working directory first on sys.path, and memograd is
-        # to be found the same way as in this process (PYTHONPATH or the installed package).
-        done = subprocess.run([sys.executable, "-c", code, HERE, str(depth)], check=False, capture_output=True,
-                              text=True, timeout=timeout, cwd=HERE)
+        # cwd=HERE and the same interpreter: memograd is found as in this process.
+        done = subprocess.run([sys.executable, os.path.join(HERE, "deep.py"), impl, str(depth), str(repeats)],
+                              check=False, capture_output=True, text=True, timeout=timeout, cwd=HERE)
     except subprocess.TimeoutExpired:
         return None, f"did not finish in {timeout} s"
     if done.returncode != 0:
@@ -212,16 +210,20 @@ def deepest_memograd(depth: int, timeout: int = 300) -> tuple:
 
 
 def run_w4(quick: bool, compiled: bool = False) -> list:
-    cands = {name: chain.deep_chain(lib, DEEP) for name, lib in libs().items()}
-    cands["numpy"] = chain.deep_chain_numpy(DEEP)
-    print(f"\nW4: chain of {DEEP:,} ops, fwd+bwd")
-    med = print_times("W4 chain", time_samples(cands, repeats=2 if quick else 9, warmup=1), "s", 1)
+    print(f"\nW4: chain of {DEEP:,} ops, fwd+bwd, a fresh process per implementation")
+    impls = list(libs()) + ["numpy"]
+    med = {}
+    for impl in impls:
+        seconds, message = deep_chain_alone(impl, DEEP, repeats=2 if quick else 5)
+        print(f"  {impl:<9} {message} (median of {2 if quick else 5})")
+        if seconds is not None:
+            med[impl] = seconds
     row = Row("W4 deep chain 100k", "s", dict(med), "<=1.0x PT; 1M completes")
     row.checks = [row.ratio("pytorch") <= 1.0] if "pytorch" in med else []
     if quick:
         row.note = f"{DEEPEST:,}-op chain not run (--quick)"
     else:
-        seconds, message = deepest_memograd(DEEPEST)
+        seconds, message = deep_chain_alone("memograd", DEEPEST)
         print(f"  memograd, chain of {DEEPEST:,} ops in a fresh process: {message}")
         row.checks.append(seconds is not None)
         row.note = f"memograd {DEEPEST:,}-op chain {message}"
