@@ -150,3 +150,18 @@ def test_float32_model_agrees_within_float32_tolerance():
     naive, _ = naive_gradients(loss)
     backprop, _ = backprop_gradients(loss)
     assert gradients_agree(naive, backprop, rtol=1e-4, atol=1e-6)
+
+
+def test_small_cnn_naive_equals_backprop():
+    """Convolution, pooling and the fused cross-entropy: the naive walk calls the same local
+    rules along every path and lands on backprop's gradients, at the predicted cost."""
+    nn = mg.nn
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(2 * 2 * 2, 3)).to(mg.float64)
+    x = mg.randn(2, 1, 4, 4, dtype=mg.float64)
+    loss = nn.functional.cross_entropy(model(x), mg.tensor([0, 2]))
+    naive, backprop = check(loss)
+    assert len(naive) == 4  # conv weight and bias, linear weight and bias
+    report = naive_vs_backprop(loss, names=dict((p, n) for n, p in model.named_parameters()))
+    assert report.agree and report.naive.vjps > report.backprop.vjps
