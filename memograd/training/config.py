@@ -32,10 +32,10 @@ class TrainConfig:
     def __post_init__(self) -> None:
         self.hidden = tuple(int(h) for h in self.hidden)
         checks = [
-            (self.model in MODELS, f"--model must be one of {', '.join(MODELS)}, got {self.model!r}"),
-            (self.activation in ACTIVATIONS, f"--activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}"),
-            (self.optimizer in DEFAULT_LR, f"--optimizer must be one of {', '.join(DEFAULT_LR)}, got {self.optimizer!r}"),
-            (self.scheduler in SCHEDULERS, f"--scheduler must be one of {', '.join(SCHEDULERS)}, got {self.scheduler!r}"),
+            _choice("--model", self.model, MODELS),
+            _choice("--activation", self.activation, ACTIVATIONS),
+            _choice("--optimizer", self.optimizer, tuple(DEFAULT_LR)),
+            _choice("--scheduler", self.scheduler, SCHEDULERS),
             (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
             (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
             (all(h >= 1 for h in self.hidden), f"--hidden sizes must be positive, got {self.hidden}"),
@@ -70,3 +70,7 @@ class TrainConfig:
             raise ValueError(f"{path} is not valid JSON: {err}") from None
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _choice(option: str, value: str, allowed: tuple) -> tuple:
+    return value in allowed, f"{option} must be one of {', '.join(allowed)}, got {value!r}"

@@ -42,7 +42,7 @@ def evaluate(run_dir: str | Path) -> dict:
     saved as confusion.png in the run folder)."""
     run_dir = Path(run_dir)
     config, data, _, model = load_run(run_dir)
-    logits, labels, loss = infer(model, data.test)
+    logits, labels, loss = infer(model, data.test, label_smoothing=config.label_smoothing)
     predicted = logits.argmax(1)
     counts = confusion_matrix(labels, predicted, data.num_classes)
     precision, recall = precision_recall(counts)

@@ -8,16 +8,17 @@ from ..nn import functional as F
 from ..utils.data import DataLoader
 
 
-def infer(model, dataset, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray, float]:
+def infer(model, dataset, batch_size: int = 512, label_smoothing: float = 0.0) -> tuple[np.ndarray, np.ndarray, float]:
     """Logits, labels and mean cross-entropy over `dataset`, by forward inference alone:
-    eval mode, and no graph recorded."""
+    eval mode, and no graph recorded. `label_smoothing` should be the training loss's, so
+    that training and held-out losses measure the same thing."""
     was_training = model.training
     model.eval()
     logits, labels, total = [], [], 0.0
     with no_grad():
         for x, y in DataLoader(dataset, batch_size=batch_size):
             out = model(x)
-            total += F.cross_entropy(out, y, reduction="sum").item()
+            total += F.cross_entropy(out, y, reduction="sum", label_smoothing=label_smoothing).item()
             logits.append(out.numpy())
             labels.append(y.numpy())
     model.train(was_training)

@@ -132,7 +132,7 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, quiet:
         say(False, f"\ninterrupted after epoch {run.epoch}; continue with: memograd train --resume {run_dir}")
         raise
     plot_curves(records, run_dir / CURVES)
-    logits, labels, test_loss = infer(run.model, run.data.test)
+    logits, labels, test_loss = infer(run.model, run.data.test, label_smoothing=config.label_smoothing)
     accuracy = float((logits.argmax(1) == labels).mean())
     say(quiet, f"test accuracy {100 * accuracy:.2f}%  test loss {test_loss:.4f}  (run folder: {run_dir})")
     if monitor is not None:
@@ -165,7 +165,7 @@ def train_epoch(run: Run, quiet: bool, monitor=None) -> dict:
         count += len(y)
         if hasattr(progress, "set_postfix"):
             progress.set_postfix(loss=f"{total / count:.4f}", refresh=False)
-    logits, labels, val_loss = infer(model, run.val_set)
+    logits, labels, val_loss = infer(model, run.val_set, label_smoothing=run.config.label_smoothing)
     lr = optimizer.param_groups[0]["lr"]
     if run.scheduler is not None and not run.per_batch:
         if isinstance(run.scheduler, optim.lr_scheduler.ReduceLROnPlateau):
