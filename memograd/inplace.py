@@ -50,7 +50,7 @@ def update(tensor, ufunc, other, op: str):
                         f"with {getattr(value, 'shape', type(value).__name__)}: {err}") from None
     if tape.state[0] is not None:  # memograd.compile records the write
         tape.state[0].inplace(ufunc, tensor, value)
-    _bump(tensor)
+    bump_version(tensor)
     return tensor
 
 
@@ -76,7 +76,7 @@ def setitem(tensor, index, value, op: str = "__setitem__"):
                         f"into index {indexing.describe(index)} of a tensor of shape {tensor.shape}: {err}") from None
     if tape.state[0] is not None:
         tape.state[0].setitem(tensor, index, value)
-    _bump(tensor)
+    bump_version(tensor)
     return tensor
 
 
@@ -98,7 +98,7 @@ def _rebind(tensor, result):
     return tensor
 
 
-def _bump(tensor) -> None:
+def bump_version(tensor) -> None:
     """Record that the memory behind `tensor` changed (views share their base's version).
     A node whose saved *output* is this memory is marked stale as well."""
     root = tensor._root()

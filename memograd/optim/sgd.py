@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..inplace import bump_version
 from ..tensor import Tensor
+from .kernels import add_scaled_
 from .optimizer import Optimizer, check_range
 
 
@@ -52,6 +54,7 @@ class SGD(Optimizer):
                 else:
                     buf = state["momentum_buffer"].data
                     buf *= momentum
-                    buf += (1 - dampening) * grad
+                    add_scaled_(buf, grad, 1 - dampening)
                 grad = grad + momentum * buf if group["nesterov"] else buf
-            p.sub_(lr * grad)
+            add_scaled_(p.data, grad, -lr)
+            bump_version(p)
