@@ -23,34 +23,33 @@ def build_model(config: TrainConfig, input_shape: tuple, num_classes: int) -> nn
     return mlp(config, math.prod(input_shape), num_classes)
 
 
-def mlp(config: TrainConfig, n_inputs: int, num_classes: int) -> nn.Sequential:
-    layers: list[nn.Module] = [nn.Flatten()]
+def dense_head(config: TrainConfig, n_inputs: int, hidden_sizes: tuple, num_classes: int) -> list:
+    """Linear + activation (+ dropout) per hidden size, then the output layer."""
+    layers: list[nn.Module] = []
     width = n_inputs
-    for hidden in config.hidden:
+    for hidden in hidden_sizes:
         layers += [nn.Linear(width, hidden), activation(config.activation)]
         if config.dropout:
             layers.append(nn.Dropout(config.dropout))
         width = hidden
-    layers.append(nn.Linear(width, num_classes))
-    return nn.Sequential(*layers)
+    return layers + [nn.Linear(width, num_classes)]
+
+
+def mlp(config: TrainConfig, n_inputs: int, num_classes: int) -> nn.Sequential:
+    return nn.Sequential(nn.Flatten(), *dense_head(config, n_inputs, config.hidden, num_classes))
 
 
 def cnn(config: TrainConfig, input_shape: tuple, num_classes: int) -> nn.Sequential:
-    """Two 3x3 convolutions, one 2x2 max-pool, then the MLP head of `--hidden`."""
+    """Two 3x3 convolutions and one 2x2 max-pool, then one hidden layer of the first `--hidden` size."""
     if len(input_shape) != 3:
-        raise ValueError(f"--model cnn needs image data (channels, height, width); this dataset has inputs of shape {input_shape}")
+        raise ValueError(f"--model cnn needs image data (channels, height, width); "
+                         f"this dataset has inputs of shape {input_shape}")
     channels, height, width = input_shape
-    layers: list[nn.Module] = [
+    features = [
         nn.Conv2d(channels, 32, 3, padding=1), activation(config.activation),
         nn.Conv2d(32, 64, 3, padding=1), activation(config.activation),
         nn.MaxPool2d(2),
         nn.Flatten(),
     ]
     size = 64 * (height // 2) * (width // 2)
-    for hidden in config.hidden[:1]:
-        layers += [nn.Linear(size, hidden), activation(config.activation)]
-        if config.dropout:
-            layers.append(nn.Dropout(config.dropout))
-        size = hidden
-    layers.append(nn.Linear(size, num_classes))
-    return nn.Sequential(*layers)
+    return nn.Sequential(*features, *dense_head(config, size, config.hidden[:1], num_classes))
