@@ -144,10 +144,22 @@ def test_replay_builds_no_tensors_and_no_graph(monkeypatch):
     assert loss.grad_fn is None and tape.state[0] is None
 
 
+def test_labels_are_read_and_checked_on_every_replay():
+    """The loss reads each batch's labels in its forward: ignored samples that appear only
+    after the program was trusted are ignored as in eager, and a bad label still raises."""
+    data = batches(5, (8, 20), 5)
+    data[3][1].data[[0, 5]] = -100
+    data[4][1].data[:] = -100  # every sample ignored: a NaN loss, as eager
+    assert_same_training(mlp, OPTIMIZERS["sgd"], data)
+    _, _, run = train(mlp, OPTIMIZERS["sgd"], data[:3], True)
+    with pytest.raises(IndexError, match="target 7 is out of bounds for 5 classes"):
+        run(data[0][0], mg.tensor([7, 0, 0, 0, 0, 0, 0, 0]))
+
+
 def test_print_program_lists_the_calls(capsys):
     _, _, run = train(mlp, OPTIMIZERS["adam"], batches(3, (8, 20), 5), True)
     run.print_program()
     text = capsys.readouterr().out
-    for expected in ("def replay(a0, a1):", "Linear.forward(", "Linear.backward(", "target_weights(",
+    for expected in ("def replay(a0, a1):", "Linear.forward(", "Linear.backward(", "ClassCrossEntropy.forward(", ", v1, ignore_index=-100",
                      "set_grad(", "opt0.step()"):
         assert expected in text

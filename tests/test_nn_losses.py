@@ -33,7 +33,7 @@ def test_cross_entropy_hand_values_and_output_layer_derivative():
     onehot = np.array([[0, 0, 1], [1, 0, 0]])
     softmax = np.stack([p, np.full(3, 1 / 3)])
     np.testing.assert_allclose(logits.grad.numpy(), (softmax - onehot) / 2, rtol=1e-6)  # (softmax - onehot) / N
-    assert logits.grad_fn is None and type(loss.grad_fn).__name__ == "CrossEntropy"  # one fused node
+    assert logits.grad_fn is None and type(loss.grad_fn).__name__ == "ClassCrossEntropy"  # one fused node
 
 
 def test_cross_entropy_is_stable_for_huge_logits():
@@ -88,6 +88,8 @@ def test_nll_loss_hand_values():
 
 TARGET = mg.tensor([0, 2, 1, 2])
 TARGET_ND = mg.tensor([[0, 2], [1, -100]])
+TARGET_IGNORED = mg.tensor([0, -100, 1, 2])
+TARGET_MANY = mg.tensor([0, 129, -100, 64])  # more classes than ClassCrossEntropy reduces column-wise
 WEIGHT = mg.tensor([0.5, 2.0, 1.0], dtype=mg.float64)
 
 
@@ -96,6 +98,11 @@ WEIGHT = mg.tensor([0.5, 2.0, 1.0], dtype=mg.float64)
     (lambda x: F.cross_entropy(x, TARGET, reduction="sum", label_smoothing=0.2), [(4, 3)]),
     (lambda x: F.cross_entropy(x, TARGET, weight=WEIGHT, label_smoothing=0.1), [(4, 3)]),
     (lambda x: F.cross_entropy(x, TARGET_ND, reduction="none", weight=WEIGHT), [(2, 3, 2)]),
+    (lambda x: F.cross_entropy(x, TARGET, reduction="sum"), [(4, 3)]),
+    (lambda x: F.cross_entropy(x, TARGET, reduction="none"), [(4, 3)]),
+    (lambda x: F.cross_entropy(x, TARGET_IGNORED), [(4, 3)]),
+    (lambda x: F.cross_entropy(x, TARGET_MANY, reduction="sum"), [(4, 130)]),
+    (lambda x: F.cross_entropy(x, TARGET, ignore_index=2, reduction="none"), [(4, 3)]),
     (lambda x: F.cross_entropy(x, mg.tensor(2)), [(3,)]),
     (lambda x, t: F.cross_entropy(x, t.softmax(1), label_smoothing=0.3), [(4, 3), const((4, 3))]),
     (lambda x, t: F.cross_entropy(x, t.softmax(1), weight=WEIGHT, label_smoothing=0.3), [(4, 3), (4, 3)]),
@@ -116,6 +123,8 @@ def test_cross_entropy_second_derivative():
     # The fused backward recomputes softmax with ops under create_graph: Hessian-vector products work.
     check_gradgrad(lambda x: F.cross_entropy(x, TARGET, weight=WEIGHT, label_smoothing=0.1), (4, 3))
     check_gradgrad(lambda x: F.cross_entropy(x, TARGET, reduction="none"), (4, 3))
+    check_gradgrad(lambda x: F.cross_entropy(x, TARGET_IGNORED), (4, 3))
+    check_gradgrad(lambda x: F.cross_entropy(x, TARGET, ignore_index=0, reduction="sum"), (4, 3))
 
 
 def test_bce_second_derivative():
@@ -164,6 +173,22 @@ def test_cross_entropy_matches_torch(reduction, smoothing, weighted):
     _pair(ours, theirs, X, Y)
     _pair(ours, theirs, X_ND, Y_ND)
     _pair(ours, theirs, X, PROBS)
+
+
+@needs_torch
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("ignore_index", [-100, 1, 3])
+def test_class_index_cross_entropy_matches_torch(reduction, ignore_index):
+    """Plain class indices take ClassCrossEntropy; an ignore_index inside [0, C) must still ignore."""
+    def ours(x, y):
+        return F.cross_entropy(x, y, ignore_index=ignore_index, reduction=reduction)
+
+    def theirs(x, y):
+        return TF.cross_entropy(x, y, ignore_index=ignore_index, reduction=reduction)
+
+    _pair(ours, theirs, X, np.where(Y == -100, ignore_index, Y))
+    _pair(ours, theirs, X, np.array([0, 3, 2, 1, 1, 2]))
+    _pair(ours, theirs, R.standard_normal((5, 300)), np.array([0, 299, ignore_index, 7, 100]))
 
 
 @needs_torch

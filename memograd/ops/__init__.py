@@ -14,7 +14,8 @@ Each op is a class with `forward` and `backward` side by side, in the file of it
     conv      Conv2d ConvGradInput ConvGradWeight
     pool      MaxPool2d WindowSum WindowSpread (average pooling and its gradient)
     activation Erf Gelu LeakyRelu Softplus
-    losses    CrossEntropy (softmax + cross-entropy, fused) BinaryCrossEntropy
+    losses    CrossEntropy (softmax + cross-entropy, fused) ClassCrossEntropy (the same, class
+              indices without weights or smoothing) BinaryCrossEntropy
 
 Backward rules may only use operators and the helpers of `dual`, so that each rule runs on
 arrays (plain backprop) and on tensors (`create_graph=True`) alike.
@@ -25,7 +26,7 @@ from .conv import Conv2d, ConvGradInput, ConvGradWeight
 from .convert import Cast, Clone
 from .indexing import GetItem, IndexAdd, View
 from .linear import Linear
-from .losses import BinaryCrossEntropy, CrossEntropy
+from .losses import BinaryCrossEntropy, ClassCrossEntropy, CrossEntropy
 from .pool import MaxPool2d, WindowSpread, WindowSum
 from .reduce import Amax, Amin, LogSumExp, Mean, Norm, Prod, SelectAlong, Std, Sum, Var
 from .select import Where
@@ -42,5 +43,5 @@ ALL_OPS = (
     Reshape, Permute, Expand, Repeat, Cat, Stack, Pad,
     GetItem, View, IndexAdd, Where, Softmax, LogSoftmax, Clone, Cast,
     Linear, Conv2d, ConvGradInput, ConvGradWeight, MaxPool2d, WindowSum, WindowSpread,
-    Erf, Gelu, LeakyRelu, Softplus, CrossEntropy, BinaryCrossEntropy,
+    Erf, Gelu, LeakyRelu, Softplus, CrossEntropy, ClassCrossEntropy, BinaryCrossEntropy,
 )

@@ -59,6 +59,74 @@ class CrossEntropy(Op):
         return (probs * q_total - q) * grad
 
 
+FEW_CLASSES = 128  # up to this many classes, ClassCrossEntropy reduces along columns (see there)
+
+
+class ClassCrossEntropy(Op):
+    """logits (N, C) against class indices (N,), without class weights or label smoothing:
+    the usual classification loss, kept apart from CrossEntropy because it needs no (N, C)
+    target matrix: the forward gathers each sample's logit, the backward subtracts 1 at it
+    (half the array calls of the general op, which matters at small batches).
+
+    Samples whose class is `ignore_index` count for nothing, as in CrossEntropy; the check
+    runs in the forward (not at dispatch), so a replayed `memograd.compile` step sees each
+    new batch's labels."""
+
+    __slots__ = ("denom", "keep", "reduction")
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, logits, labels, ignore_index: int = -100, reduction: str = "mean"):
+        xp = array_module(logits)
+        n, n_classes = logits.shape
+        keep = None  # None: every sample counts (checked with two reductions, not an (N,) mask)
+        if n and (0 <= ignore_index < n_classes or labels.min() < 0 or labels.max() >= n_classes):
+            keep = labels != ignore_index
+            bad = keep & ((labels < 0) | (labels >= n_classes))
+            if bad.any():
+                raise IndexError(f"target {int(labels[bad][0])} is out of bounds for {n_classes} classes")
+            labels = xp.where(keep, labels, 0)
+        rows = xp.arange(n)
+        # NumPy reduces short rows one at a time (max over 10 classes of 128 samples: 10 us);
+        # down the columns of the transposed copy the same reductions run vectorised across
+        # samples (2 us). Measured: the whole forward 21 -> 10 us at 128 x 10, slower from ~1000 classes.
+        axis = 0 if n_classes <= FEW_CLASSES else 1  # the axis of the classes in `z`
+        z = xp.ascontiguousarray(logits.T) if axis == 0 else logits
+        shifted = z - z.max(axis=axis, keepdims=True)
+        probs = xp.exp(shifted)
+        total = probs.sum(axis=axis, keepdims=True)
+        per_sample = xp.log(total.reshape(-1)) - (shifted[labels, rows] if axis == 0 else shifted[rows, labels])
+        probs /= total
+        if axis == 0:
+            probs = probs.T  # (N, C) again, column-major
+        if keep is not None:
+            per_sample *= keep
+        ctx.keep, ctx.reduction = keep, reduction
+        ctx.denom = float(n if keep is None else keep.sum())
+        ctx.save_for_backward(logits, probs, labels)
+        return reduce_loss(per_sample, reduction, ctx.denom)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        logits, probs, labels = ctx.saved
+        rows = array_module(labels).arange(len(labels))
+        if dual.is_tensor(logits):  # create_graph: softmax again, from the logits tensor
+            from .softmax import softmax
+
+            onehot = array_module(labels).zeros(logits.shape, dtype=logits.dtype)
+            onehot[rows, labels] = 1
+            grad = softmax(logits, 1) - onehot
+        else:
+            grad = probs.copy(order="K")  # a retained graph may run this backward again
+            grad[rows, labels] -= 1
+        if ctx.keep is not None:
+            grad = grad * ctx.keep[:, None]
+        if ctx.reduction == "none":
+            return grad * grad_out.reshape((-1, 1))
+        scale = (1.0 / ctx.denom if ctx.denom else float("nan")) if ctx.reduction == "mean" else 1.0
+        return grad * (grad_out * scale)
+
+
 def reduce_loss(per_sample, reduction: str, denom: float | None = None):
     """'none' keeps each sample's loss; 'sum' adds them; 'mean' divides the sum by `denom`
     (the number of samples, or the total weight of the targets)."""
@@ -127,6 +195,10 @@ def cross_entropy(logits, target, weight=None, ignore_index: int = -100, reducti
     if getattr(target, "requires_grad", False):  # probabilities that want a gradient: compose from ops
         return _soft_target_cross_entropy(logits, target.reshape(logits.shape), weight_data, reduction,
                                           label_smoothing, unbatched)
+    if (logits.ndim == 2 and target_data.ndim == 1 and target_data.dtype.kind in "iu" and weight_data is None
+            and not label_smoothing and len(target_data) == logits.shape[0]):
+        out = ClassCrossEntropy.apply(logits, target_data, ignore_index=ignore_index, reduction=reduction)
+        return out.reshape(()) if unbatched and reduction == "none" else out
     q, denom = target_weights(logits.shape, logits.dtype, target_data, weight_data, ignore_index, label_smoothing)
     out = CrossEntropy.apply(logits, q=q, denom=denom, reduction=reduction)
     return out.reshape(()) if unbatched and reduction == "none" else out

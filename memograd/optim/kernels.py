@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-# Elements per block: 128 KiB of float32, so a scaled block is still in cache when it is added.
-BLOCK = 1 << 15
+# Elements per block: 256 KiB of float32, so a scaled block is still in L2 cache when it is added
+# (measured: 32K, 64K and 128K elements per block within noise; 8K twice as slow from call overhead).
+BLOCK = 1 << 16
 
 
 def add_scaled_(target: np.ndarray, source: np.ndarray, alpha: float) -> None:
