@@ -93,6 +93,24 @@ def test_dropout_gradient_uses_the_same_mask():
     np.testing.assert_allclose(x.grad.numpy(), kept / 0.6)
 
 
+@pytest.mark.parametrize("x_shape, out_features", [
+    ((3, 4), 5),  # more outputs than rows: the transposed product
+    ((7, 4), 2),  # fewer: the direct one
+    ((2, 3, 4), 9),  # leading axes are rows too
+    ((2, 5, 4), 3),
+])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_orientations_give_x_wt_plus_b_row_major(x_shape, out_features, bias):
+    """Both BLAS orientations of the Linear op return x @ W.T + b, C-contiguous, with gradients."""
+    check_grad(lambda x, w, b: F.linear(x, w, b if bias else None), x_shape, (out_features, x_shape[-1]),
+               (out_features,))
+    rng = np.random.default_rng(0)
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in (x_shape, (out_features, x_shape[-1]), out_features))
+    out = F.linear(mg.tensor(x), mg.tensor(w), mg.tensor(b) if bias else None).numpy()
+    np.testing.assert_allclose(out, x @ w.T + (b if bias else 0), rtol=1e-5, atol=1e-6)
+    assert out.flags.c_contiguous and out.dtype == np.float32
+
+
 @pytest.mark.parametrize("fn, shapes", [
     (lambda x, w: F.conv2d(x, w, stride=2, padding=1), [(1, 2, 5, 5), (2, 2, 3, 3)]),
     (lambda x: F.max_pool2d(x, 2) * F.max_pool2d(x, 2), [(1, 1, 4, 4)]),
