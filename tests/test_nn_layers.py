@@ -94,14 +94,14 @@ def test_dropout_gradient_uses_the_same_mask():
 
 
 @pytest.mark.parametrize("x_shape, out_features", [
-    ((3, 4), 5),  # more outputs than rows: the transposed product
-    ((7, 4), 2),  # fewer: the direct one
-    ((2, 3, 4), 9),  # leading axes are rows too
+    ((3, 4), 5),
+    ((7, 4), 2),
+    ((2, 3, 4), 9),  # leading axes are batch axes
     ((2, 5, 4), 3),
 ])
 @pytest.mark.parametrize("bias", [True, False])
-def test_linear_orientations_give_x_wt_plus_b_row_major(x_shape, out_features, bias):
-    """Both BLAS orientations of the Linear op return x @ W.T + b, C-contiguous, with gradients."""
+def test_linear_is_x_wt_plus_b_row_major(x_shape, out_features, bias):
+    """The fused Linear op returns x @ W.T + b, C-contiguous, with gradients, with and without bias."""
     check_grad(lambda x, w, b: F.linear(x, w, b if bias else None), x_shape, (out_features, x_shape[-1]),
                (out_features,))
     rng = np.random.default_rng(0)
