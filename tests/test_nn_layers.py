@@ -111,6 +111,59 @@ def test_linear_is_x_wt_plus_b_row_major(x_shape, out_features, bias):
     assert out.flags.c_contiguous and out.dtype == np.float32
 
 
+@pytest.mark.parametrize("x_shape, out_features", [((3, 4), 5), ((7, 4), 2), ((2, 3, 4), 6), ((4,), 3)])
+def test_fused_linear_relu_gradients(x_shape, out_features):
+    from memograd.ops.linear import linear_relu
+
+    w_shape = (out_features, x_shape[-1])
+    check_grad(lambda x, w, b: linear_relu(x, w, b), x_shape, w_shape, (out_features,))
+    check_grad(lambda x, w: linear_relu(x, w) * 2, x_shape, w_shape)
+    check_gradgrad(lambda x, w, b: linear_relu(x, w, b) ** 2, x_shape, w_shape, (out_features,))
+
+
+def test_sequential_fuses_linear_relu_with_the_same_numbers():
+    mg.manual_seed(0)
+    net = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Tanh(), nn.Linear(8, 3), nn.ReLU())
+    x = mg.randn(5, 6)
+    fused = net(x)
+    names = []
+    node = fused.grad_fn
+    while node is not None:
+        names.append(type(node).__name__)
+        node = next((n for n in node.next if n is not None and type(n).__name__ != "AccumulateGrad"), None)
+    assert names == ["LinearRelu", "Tanh", "LinearRelu", "LinearRelu"]
+    fused.sum().backward()
+    fused_grads = [p.grad.numpy().copy() for p in net.parameters()]
+    net.zero_grad()
+    h = x
+    for layer in net:  # the layers one by one: unfused
+        h = layer(h)
+    assert h.grad_fn.name == "Relu"
+    assert h.detach().numpy().tobytes() == fused.detach().numpy().tobytes()
+    h.sum().backward()
+    for p, g in zip(net.parameters(), fused_grads):
+        assert p.grad.numpy().tobytes() == g.tobytes()
+
+
+def test_fused_linear_relu_output_modified_in_place_is_caught():
+    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    out = net(mg.randn(2, 3))
+    with mg.no_grad():
+        out.mul_(2)  # overwrites the saved output (a recorded in-place op would not: it rebinds)
+    with pytest.raises(RuntimeError, match="LinearRelu: its output was modified"):
+        out.sum().backward()
+
+
+class _MyReLU(nn.ReLU):
+    def forward(self, input):
+        return super().forward(input) * 2
+
+
+def test_sequential_does_not_fuse_subclasses():
+    net = nn.Sequential(nn.Linear(3, 4), _MyReLU())
+    assert net(mg.randn(2, 3)).grad_fn.name == "Mul"
+
+
 @pytest.mark.parametrize("fn, shapes", [
     (lambda x, w: F.conv2d(x, w, stride=2, padding=1), [(1, 2, 5, 5), (2, 2, 3, 3)]),
     (lambda x: F.max_pool2d(x, 2) * F.max_pool2d(x, 2), [(1, 1, 4, 4)]),

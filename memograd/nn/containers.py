@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
+from ..ops.linear import linear_relu
+from .layers.activation import ReLU
+from .layers.linear import Linear
 from .module import Module
 
 
@@ -32,8 +35,18 @@ class Sequential(Module):
                 self.add_module(str(i), module)
 
     def forward(self, x):
-        for module in self._modules.values():
-            x = module(x)
+        modules = list(self._modules.values())
+        i = 0
+        while i < len(modules):
+            module = modules[i]
+            if type(module) is Linear and i + 1 < len(modules) and type(modules[i + 1]) is ReLU:
+                # One fused op, the same numbers: the ReLU runs in place on the fresh affine
+                # output (no pre-activation array, no mask; see memograd.ops.linear).
+                x = linear_relu(x, module.weight, module.bias)
+                i += 2
+            else:
+                x = module(x)
+                i += 1
         return x
 
     def __getitem__(self, index):

@@ -10,7 +10,7 @@ Each op is a class with `forward` and `backward` side by side, in the file of it
     select    Where
     softmax   Softmax LogSoftmax
     convert   Clone Cast
-    linear    Linear (x @ W.T + b, fused)
+    linear    Linear (x @ W.T + b, fused) LinearRelu (relu(x @ W.T + b), fused)
     conv      Conv2d ConvGradInput ConvGradWeight
     pool      MaxPool2d WindowSum WindowSpread (average pooling and its gradient)
     activation Erf Gelu LeakyRelu Softplus
@@ -25,7 +25,7 @@ from .arith import Add, Div, MatMul, Maximum, Minimum, Mul, Neg, Pow, Sub
 from .conv import Conv2d, ConvGradInput, ConvGradWeight
 from .convert import Cast, Clone
 from .indexing import GetItem, IndexAdd, View
-from .linear import Linear
+from .linear import Linear, LinearRelu
 from .losses import BinaryCrossEntropy, ClassCrossEntropy, CrossEntropy
 from .pool import MaxPool2d, WindowSpread, WindowSum
 from .reduce import Amax, Amin, LogSumExp, Mean, Norm, Prod, SelectAlong, Std, Sum, Var
@@ -42,6 +42,6 @@ ALL_OPS = (
     Sum, Mean, Prod, Amax, Amin, SelectAlong, Var, Std, LogSumExp, Norm,
     Reshape, Permute, Expand, Repeat, Cat, Stack, Pad,
     GetItem, View, IndexAdd, Where, Softmax, LogSoftmax, Clone, Cast,
-    Linear, Conv2d, ConvGradInput, ConvGradWeight, MaxPool2d, WindowSum, WindowSpread,
+    Linear, LinearRelu, Conv2d, ConvGradInput, ConvGradWeight, MaxPool2d, WindowSum, WindowSpread,
     Erf, Gelu, LeakyRelu, Softplus, CrossEntropy, ClassCrossEntropy, BinaryCrossEntropy,
 )

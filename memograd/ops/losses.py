@@ -136,8 +136,11 @@ def reduce_loss(per_sample, reduction: str, denom: float | None = None):
     total = per_sample.sum()
     if reduction == "sum":
         return xp.asarray(total)
+    denom = xp.asarray(per_sample.size if denom is None else denom, dtype=total.dtype)
+    if denom:
+        return xp.asarray(total / denom)
     with xp.errstate(invalid="ignore", divide="ignore"):  # every target ignored: NaN, as PyTorch
-        return xp.asarray(total / xp.asarray(per_sample.size if denom is None else denom, dtype=total.dtype))
+        return xp.asarray(total / denom)
 
 
 @tape.array_step  # from the labels: memograd.compile recomputes it on every replay

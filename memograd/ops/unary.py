@@ -174,8 +174,7 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, x):
-        mask = x > 0
-        ctx.save_for_backward(mask)
+        ctx.save_for_backward(dual.positive(x))
         return array_module(x).maximum(x, 0)
 
     @staticmethod
