@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
-from ..ops.linear import linear_relu
+from ..ops.unary import relu_overwrite
 from .layers.activation import ReLU
 from .layers.linear import Linear
 from .module import Module
@@ -36,17 +36,13 @@ class Sequential(Module):
 
     def forward(self, x):
         modules = list(self._modules.values())
-        i = 0
-        while i < len(modules):
-            module = modules[i]
-            if type(module) is Linear and i + 1 < len(modules) and type(modules[i + 1]) is ReLU:
-                # One fused op, the same numbers: the ReLU runs in place on the fresh affine
-                # output (no pre-activation array, no mask; see memograd.ops.linear).
-                x = linear_relu(x, module.weight, module.bias)
-                i += 2
+        for i, module in enumerate(modules):
+            if type(module) is ReLU and i and type(modules[i - 1]) is Linear:
+                # The Linear's output is fresh and nobody else holds it (it saves its input, not
+                # its output): the ReLU can overwrite it, which saves an array and a mask per layer.
+                x = relu_overwrite(x)
             else:
                 x = module(x)
-                i += 1
         return x
 
     def __getitem__(self, index):

@@ -3,14 +3,14 @@
 Each op is a class with `forward` and `backward` side by side, in the file of its family:
 
     arith     Add Sub Neg Mul Div Pow Maximum Minimum MatMul
-    unary     Exp Log Log1p Sqrt Rsqrt Reciprocal Sin Cos Tanh Sigmoid Relu Abs Sign Clamp
+    unary     Exp Log Log1p Sqrt Rsqrt Reciprocal Sin Cos Tanh Sigmoid Relu ReluOverwrite Abs Sign Clamp
     reduce    Sum Mean Prod Amax Amin SelectAlong(max/min with dim) Var Std LogSumExp Norm
     shape     Reshape Permute Expand Repeat Cat Stack Pad
     indexing  GetItem View IndexAdd
     select    Where
     softmax   Softmax LogSoftmax
     convert   Clone Cast
-    linear    Linear (x @ W.T + b, fused) LinearRelu (relu(x @ W.T + b), fused)
+    linear    Linear (x @ W.T + b, fused)
     conv      Conv2d ConvGradInput ConvGradWeight
     pool      MaxPool2d WindowSum WindowSpread (average pooling and its gradient)
     activation Erf Gelu LeakyRelu Softplus
@@ -25,7 +25,7 @@ from .arith import Add, Div, MatMul, Maximum, Minimum, Mul, Neg, Pow, Sub
 from .conv import Conv2d, ConvGradInput, ConvGradWeight
 from .convert import Cast, Clone
 from .indexing import GetItem, IndexAdd, View
-from .linear import Linear, LinearRelu
+from .linear import Linear
 from .losses import BinaryCrossEntropy, ClassCrossEntropy, CrossEntropy
 from .pool import MaxPool2d, WindowSpread, WindowSum
 from .reduce import Amax, Amin, LogSumExp, Mean, Norm, Prod, SelectAlong, Std, Sum, Var
@@ -33,15 +33,16 @@ from .select import Where
 from .shape import Cat, Expand, Pad, Permute, Repeat, Reshape, Stack
 from .softmax import LogSoftmax, Softmax
 from .unary import (
-    Abs, Clamp, Cos, Exp, Log, Log1p, Reciprocal, Relu, Rsqrt, Sigmoid, Sign, Sin, Sqrt, Tanh,
+    Abs, Clamp, Cos, Exp, Log, Log1p, Reciprocal, Relu, ReluOverwrite, Rsqrt, Sigmoid, Sign, Sin, Sqrt,
+    Tanh,
 )
 
 ALL_OPS = (
     Add, Sub, Neg, Mul, Div, Pow, Maximum, Minimum, MatMul,
-    Exp, Log, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, Abs, Sign, Clamp,
+    Exp, Log, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, ReluOverwrite, Abs, Sign, Clamp,
     Sum, Mean, Prod, Amax, Amin, SelectAlong, Var, Std, LogSumExp, Norm,
     Reshape, Permute, Expand, Repeat, Cat, Stack, Pad,
     GetItem, View, IndexAdd, Where, Softmax, LogSoftmax, Clone, Cast,
-    Linear, LinearRelu, Conv2d, ConvGradInput, ConvGradWeight, MaxPool2d, WindowSum, WindowSpread,
+    Linear, Conv2d, ConvGradInput, ConvGradWeight, MaxPool2d, WindowSum, WindowSpread,
     Erf, Gelu, LeakyRelu, Softplus, CrossEntropy, ClassCrossEntropy, BinaryCrossEntropy,
 )

@@ -1,15 +1,11 @@
-"""The affine map of a Linear layer, y = x @ W.T + b, as one op, and the same followed by
-a ReLU (what nn.Sequential runs for a Linear then a ReLU).
+"""The affine map of a Linear layer, y = x @ W.T + b, as one op.
 
 Fusing the matmul and the bias add saves one node and one full-size temporary per layer;
-the backward is the two matmuls and a sum. Fusing the ReLU too applies it in place to the
-fresh affine output: no pre-activation array, no mask. The backward rules use only
-operators, `.T`, `reshape` and `sum`, so they also run on tensors under `create_graph=True`."""
+the backward is the two matmuls and a sum. It uses only operators, `.T`, `reshape` and
+`sum`, so it also runs on tensors under `create_graph=True`."""
 from __future__ import annotations
 
 from ..autograd.function import Op
-from ..backend import array_module
-from . import dual
 
 
 class Linear(Op):
@@ -37,48 +33,18 @@ class Linear(Op):
     @staticmethod
     def backward(ctx, grad_out):
         x, weight = ctx.saved
-        return affine_backward(ctx, grad_out, x, weight)
-
-
-class LinearRelu(Op):
-    """relu(x @ W.T + b): x (..., in), weight (out, in), bias (out,) or None -> (..., out)."""
-
-    __slots__ = ()
-    saves_inputs = True
-    saves_output = True
-
-    @staticmethod
-    def forward(ctx, x, weight, bias=None):
-        out = Linear.forward(ctx, x, weight, bias)
-        array_module(out).maximum(out, 0, out=out)  # in place: `out` is fresh
-        ctx.save_for_backward(x, weight, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        x, weight, out = ctx.saved
-        # The masked multiply: the output is > 0 exactly where the pre-activation was.
-        return affine_backward(ctx, grad_out * dual.positive(out), x, weight)
-
-
-def affine_backward(ctx, grad_out, x, weight) -> tuple:
-    """The gradients of x @ W.T + b for the inputs that want one (None for the others)."""
-    x_edge, w_edge, b_edge = ctx.next
-    n_out, n_in = weight.shape
-    grad_x = grad_out @ weight if x_edge is not None else None
-    grad_w = grad_b = None
-    if w_edge is not None or b_edge is not None:
-        g2 = grad_out.reshape((-1, n_out))  # all leading axes are batch axes
-        if w_edge is not None:
-            grad_w = g2.T @ x.reshape((-1, n_in))
-        if b_edge is not None:
-            grad_b = g2.sum(axis=0)
-    return grad_x, grad_w, grad_b
+        x_edge, w_edge, b_edge = ctx.next
+        n_out, n_in = weight.shape
+        grad_x = grad_out @ weight if x_edge is not None else None
+        grad_w = grad_b = None
+        if w_edge is not None or b_edge is not None:
+            g2 = grad_out.reshape((-1, n_out))  # all leading axes are batch axes
+            if w_edge is not None:
+                grad_w = g2.T @ x.reshape((-1, n_in))
+            if b_edge is not None:
+                grad_b = g2.sum(axis=0)
+        return grad_x, grad_w, grad_b
 
 
 def linear(x, weight, bias=None):
     return Linear.apply(x, weight, bias)
-
-
-def linear_relu(x, weight, bias=None):
-    return LinearRelu.apply(x, weight, bias)
