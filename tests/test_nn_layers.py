@@ -316,6 +316,26 @@ def test_erf_fallback_matches_math():
     np.testing.assert_allclose(erf_array(x), [math.erf(v) for v in x], atol=1e-14)
 
 
+@needs_torch
+@pytest.mark.parametrize("kernel", [2, 3, (2, 3)])
+@pytest.mark.parametrize("case", ["ties", "nan", "channels_outermost"])
+def test_tiling_max_pool_matches_torch_at_ties_nan_and_any_layout(kernel, case):
+    """ReLU outputs tie at 0 in whole windows: the first maximum takes the gradient, as in
+    PyTorch; a NaN wins its window; a conv-style (C, N, H, W)-ordered input pools the same."""
+    rng = np.random.default_rng(2)
+    x = np.maximum(rng.standard_normal((3, 4, 6, 6)), 0).round(1)  # many ties
+    if case == "nan":
+        x[0, 1, 2, 3] = np.nan
+    data = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3) if case == "channels_outermost" else x
+    xm, xt = mg.tensor(data, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out_m, out_t = F.max_pool2d(xm, kernel), torch.nn.functional.max_pool2d(xt, kernel)
+    np.testing.assert_array_equal(out_m.detach().numpy(), out_t.detach().numpy())
+    g = rng.standard_normal(out_t.shape)
+    out_m.backward(mg.tensor(g))
+    out_t.backward(torch.tensor(g))
+    np.testing.assert_array_equal(xm.grad.numpy(), xt.grad.numpy())
+
+
 # ---- against PyTorch ----------------------------------------------------------------------------------
 
 TORCH_PAIRS = [
@@ -326,6 +346,8 @@ TORCH_PAIRS = [
      lambda: torch.nn.Conv2d(2, 3, (3, 2), padding="same", dilation=2, bias=False), (1, 2, 6, 5)),
     (lambda: nn.MaxPool2d(3, 2, 1), lambda: torch.nn.MaxPool2d(3, 2, 1), (2, 3, 7, 7)),
     (lambda: nn.MaxPool2d(2, ceil_mode=True), lambda: torch.nn.MaxPool2d(2, ceil_mode=True), (1, 2, 5, 7)),
+    (lambda: nn.MaxPool2d(2), lambda: torch.nn.MaxPool2d(2), (2, 3, 7, 9)),  # tiling windows, floor mode
+    (lambda: nn.MaxPool2d((2, 3)), lambda: torch.nn.MaxPool2d((2, 3)), (1, 2, 6, 6)),
     (lambda: nn.AvgPool2d(3, 2, 1), lambda: torch.nn.AvgPool2d(3, 2, 1), (2, 3, 7, 7)),
     (lambda: nn.AvgPool2d(3, 2, 1, count_include_pad=False),
      lambda: torch.nn.AvgPool2d(3, 2, 1, count_include_pad=False), (2, 3, 7, 7)),

