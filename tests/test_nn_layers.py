@@ -144,6 +144,24 @@ def test_sequential_overwrites_linear_outputs_with_the_same_numbers():
         assert p.grad.numpy().tobytes() == g.tobytes()
 
 
+def test_sequential_overwrites_conv_outputs_with_the_same_numbers():
+    mg.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(3, 2, 2), nn.ReLU())
+    x = mg.randn(4, 2, 6, 6)
+    fast = net(x)
+    assert fast.grad_fn.name == "ReluOverwrite"
+    fast.sum().backward()
+    fast_grads = [p.grad.numpy().copy() for p in net.parameters()]
+    net.zero_grad()
+    h = x
+    for layer in net:
+        h = layer(h)
+    assert h.detach().numpy().tobytes() == fast.detach().numpy().tobytes()
+    h.sum().backward()
+    for p, g in zip(net.parameters(), fast_grads):
+        assert p.grad.numpy().tobytes() == g.tobytes()
+
+
 def test_relu_overwrite_backward_uses_the_forward_mask():
     net = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
     x = mg.randn(5, 3)

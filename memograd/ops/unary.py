@@ -190,8 +190,8 @@ class ReluOverwrite(Relu):
     (the arrays then reuse the allocator's free blocks worse).
 
     Only for an input that nothing else can see or has saved: nn.Sequential uses it on the
-    fresh output of a Linear that it hands straight to a ReLU (Linear saves its input and
-    weight, never its output)."""
+    fresh output of a Linear or Conv2d that it hands straight to a ReLU (those ops save
+    their inputs, never their output)."""
 
     __slots__ = ()
 
