@@ -185,9 +185,9 @@ class Relu(Op):
 
 class ReluOverwrite(Relu):
     """ReLU written over its input's memory: no fresh output array. It saves the same int8
-    mask as Relu (and shares its backward) rather than its output: the output alone would do for the backward, but
-    measured on a W2 step the mask keeps the peak RSS at 42 MiB, the output let it reach 50
-    (the arrays then reuse the allocator's free blocks worse).
+    mask as Relu, and shares its backward, rather than its output: the output alone would
+    do for the backward, but measured on a W2 step the mask keeps the peak RSS at 42 MiB,
+    the output let it reach 50 (the arrays then reuse the allocator's free blocks worse).
 
     Only for an input that nothing else can see or has saved: nn.Sequential uses it on the
     fresh output of a Linear or Conv2d that it hands straight to a ReLU (those ops save
