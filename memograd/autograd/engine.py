@@ -91,7 +91,7 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
             if capture is not None and node in capture:
                 captured[node] = grad
             if grad is None or (needed is not None and node not in needed):
-                grads_in = (None,) * len(node.next)
+                grads_in = ()
             elif type(node) is AccumulateGrad:
                 if observer is not None:
                     observer(node, grad, ())
@@ -109,13 +109,11 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
                 if not retain_graph:
                     node.saved = None if node.saved else node.saved
                     node.saved_src = ()
-                if len(grads_in) < len(node.next):  # a rule may leave out trailing Nones
-                    grads_in += (None,) * (len(node.next) - len(grads_in))
-            for child, child_grad in zip(node.next, grads_in):
+            for i, child in enumerate(node.next):
                 if child is None:
                     continue
+                child_grad = grads_in[i] if i < len(grads_in) else None
                 if child_grad is not None:
-                    raw = child_grad
                     if child_grad.shape != child.shape:
                         child_grad = sum_to(child_grad, child.shape)
                     if child_grad.dtype is not child.dtype and child.dtype is not None:
@@ -123,7 +121,7 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
                     previous = slots.get(child)
                     slots[child] = child_grad if previous is None else previous + child_grad
                     if recorder is not None:
-                        recorder.arrive(child, raw, previous, slots[child])
+                        recorder.arrive(child, grads_in[i], previous, slots[child])
                 left = consumers[child] - 1
                 consumers[child] = left
                 if left == 0:
@@ -139,11 +137,10 @@ def call_backward(node, grad, create_graph: bool) -> tuple:
     """Run one node's local rule (its vector-Jacobian product)."""
     if node.saved is None:
         raise_freed(node)
-    if function.clock[0] > node.stamp:  # something was changed in place since the node was made
-        node.check_versions()
+    node.check_versions()
     if node.tensor_io:
-        grads = node.run_backward(grad)
-    elif create_graph:
+        return node.run_backward(grad)
+    if create_graph:
         arrays = node.saved
         node.saved = node.saved_as_tensors()
         try:
