@@ -43,6 +43,8 @@ LAYERS = [
     (lambda: nn.MaxPool2d(2), (2, 2, 4, 4)),
     (lambda: nn.MaxPool2d(3, stride=2, padding=1), (1, 2, 5, 5)),
     (lambda: nn.MaxPool2d(2, ceil_mode=True), (1, 1, 5, 5)),
+    (lambda: nn.MaxPool2d((2, 3)), (2, 3, 5, 7)),  # tiling windows; the last row and column are in none
+    (lambda: nn.MaxPool2d(2), (2, 5, 4)),  # unbatched
     (lambda: nn.AvgPool2d(2), (2, 2, 4, 4)),
     (lambda: nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), (1, 2, 5, 5)),
     (lambda: nn.Flatten(), (2, 3, 2)),
