@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 from helpers import check_grad, check_gradgrad, const, leaf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import memograd as mg
 import memograd.nn.functional as F
@@ -34,6 +36,31 @@ def test_cross_entropy_hand_values_and_output_layer_derivative():
     softmax = np.stack([p, np.full(3, 1 / 3)])
     np.testing.assert_allclose(logits.grad.numpy(), (softmax - onehot) / 2, rtol=1e-6)  # (softmax - onehot) / N
     assert logits.grad_fn is None and type(loss.grad_fn).__name__ == "ClassCrossEntropy"  # one fused node
+
+
+@settings(deadline=None, max_examples=60)
+@given(n=st.integers(0, 6), n_classes=st.sampled_from([1, 2, 5, 129, 200]), seed=st.integers(0, 2**16),
+       reduction=st.sampled_from(["mean", "sum", "none"]), ignore_index=st.sampled_from([-100, 0, 3]))
+def test_class_index_path_agrees_with_the_target_matrix_path(n, n_classes, seed, reduction, ignore_index):
+    """Plain labels take ClassCrossEntropy; all-ones class weights force the general op with its
+    target matrix. Losses and gradients must agree, ignored samples, empty batches and 'mean'
+    over nothing (NaN) included."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, n_classes)) * 4
+    labels = rng.integers(0, n_classes, n)
+    labels[rng.random(n) < 0.3] = ignore_index  # ignored, whether or not it names a class
+    results = []
+    for weight in (None, mg.ones(n_classes, dtype=mg.float64)):
+        logits = mg.tensor(x, requires_grad=True)
+        loss = F.cross_entropy(logits, mg.tensor(labels), weight=weight, ignore_index=ignore_index,
+                               reduction=reduction)
+        loss.sum().backward()
+        results.append((type(loss.grad_fn).__name__ if reduction != "none" or n else "", loss.detach().numpy(),
+                        logits.grad.numpy()))
+    (fast_name, fast_loss, fast_grad), (_, loss, grad) = results
+    assert fast_name in ("ClassCrossEntropy", "")
+    np.testing.assert_allclose(fast_loss, loss, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fast_grad, grad, rtol=1e-12, atol=1e-12)
 
 
 def test_cross_entropy_is_stable_for_huge_logits():
