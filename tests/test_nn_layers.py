@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 from helpers import check_grad, check_gradgrad, leaf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import memograd as mg
 import memograd.nn.functional as F
@@ -334,6 +336,28 @@ def test_erf_fallback_matches_math():
 
     x = np.linspace(-6, 6, 1001)
     np.testing.assert_allclose(erf_array(x), [math.erf(v) for v in x], atol=1e-14)
+
+
+@settings(deadline=None, max_examples=40)
+@given(kh=st.integers(1, 3), kw=st.integers(1, 3), h=st.integers(3, 7), w=st.integers(3, 7),
+       seed=st.integers(0, 2**16), channels_outermost=st.booleans())
+def test_tiling_max_pool_agrees_with_the_general_path(kh, kw, h, w, seed, channels_outermost):
+    from memograd.ops import pool
+
+    x = np.maximum(np.random.default_rng(seed).standard_normal((2, 3, h, w)), 0).round(1)  # ties
+    if channels_outermost:
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    results = []
+    for tiling in (True, False):
+        with pytest.MonkeyPatch.context() as patch:
+            if not tiling:
+                patch.setattr(pool, "tiles", lambda *args: False)
+            xm = mg.tensor(x, requires_grad=True)
+            out = F.max_pool2d(xm, (kh, kw))
+            out.backward(mg.tensor(np.arange(out.numel(), dtype=np.float64).reshape(out.shape)))
+            results.append((out.detach().numpy(), xm.grad.numpy()))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
 
 
 @needs_torch
