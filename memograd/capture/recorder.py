@@ -84,6 +84,19 @@ class Recorder:
             self.name(value, code)
         return code, sig
 
+    def call_refs(self, args, kwargs: dict) -> tuple[list, list]:
+        """(the argument list's code pieces, its signature entries) for a recorded call."""
+        codes, sigs = [], []
+        for arg in args:
+            code, sig = self.ref(arg)
+            codes.append(code)
+            sigs.append(sig)
+        for key, value in kwargs.items():
+            code, sig = self.ref(value)
+            codes.append(f"{key}={code}")
+            sigs.append((key, sig))
+        return codes, sigs
+
     def tensor_ref(self, tensor) -> str:
         """The name of a tensor object (for `.grad`), not of its array."""
         name = self.tensor_names.get(id(tensor))
@@ -116,15 +129,7 @@ class Recorder:
 
     @hook
     def record_op(self, cls, ctx, args, params, out, edges, generic):
-        codes, sigs = [], []
-        for arg in args:
-            code, sig = self.ref(arg)
-            codes.append(code)
-            sigs.append(sig)
-        for key, value in params.items():
-            code, sig = self.ref(value)
-            codes.append(f"{key}={code}")
-            sigs.append((key, sig))
+        codes, sigs = self.call_refs(args, params)
         flags = tuple(None if edge is None else True for edge in edges)
         c = self.replay_ctx(cls, ctx, flags)
         call = f"{self.class_name(cls)}.forward({c}, {', '.join(codes)})"
@@ -240,15 +245,7 @@ class Recorder:
     def array_step(self, fn, args, kwargs):
         """A function marked `tape.array_step` ran: one step, its outputs named."""
         result = self.paused(fn, args, kwargs)
-        codes, sigs = [], []
-        for arg in args:
-            code, sig = self.ref(arg)
-            codes.append(code)
-            sigs.append(sig)
-        for key, value in kwargs.items():
-            code, sig = self.ref(value)
-            codes.append(f"{key}={code}")
-            sigs.append((key, sig))
+        codes, sigs = self.call_refs(args, kwargs)
         parts = result if isinstance(result, tuple) else (result,)
         outs = []
         for x in parts:
