@@ -70,7 +70,7 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
     import numpy as np
 
     # `bool` here is memograd.bool (the dtype), so no bool(...) call: np.allclose gives a Python bool
-    return np.allclose(getattr(a, "data", a), getattr(b, "data", b), rtol=rtol, atol=atol)
+    return np.allclose(getattr(a, "_data", a), getattr(b, "_data", b), rtol=rtol, atol=atol)
 
 
 def isnan(x: Tensor) -> Tensor:

@@ -32,9 +32,9 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     tensor([[1., 2.]], requires_grad=True)
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
-        data = [d.data if isinstance(d, Tensor) else d for d in data]
+        data = [d._data if isinstance(d, Tensor) else d for d in data]
     target = dtypes.to_dtype(dtype) if dtype is not None else dtypes.infer_dtype(data)
     return _finish(np.array(data, dtype=target), requires_grad, device)
 

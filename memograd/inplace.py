@@ -42,9 +42,9 @@ def update(tensor, ufunc, other, op: str):
     if _needs_recording(tensor, other):
         _check_leaf(tensor, op)
         return _rebind(tensor, _RECORDED[ufunc].apply(tensor, other))
-    value = other.data if isinstance(other, function.Tensor) else other
+    value = other._data if isinstance(other, function.Tensor) else other
     try:
-        ufunc(tensor.data, value, out=tensor.data, casting="same_kind")
+        ufunc(tensor._data, value, out=tensor._data, casting="same_kind")
     except (ValueError, TypeError) as err:
         raise type(err)(f"{op}: cannot update a tensor of shape {tensor.shape} and dtype {tensor.dtype} "
                         f"with {getattr(value, 'shape', type(value).__name__)}: {err}") from None
@@ -63,14 +63,14 @@ def setitem(tensor, index, value, op: str = "__setitem__"):
     index = indexing.normalize_index(index)
     if _needs_recording(tensor, value):
         _check_leaf(tensor, op)
-        xp = array_module(tensor.data)
+        xp = array_module(tensor._data)
         keep = xp.ones(tensor.shape, dtype=bool)
         keep[index] = False
         placed = indexing.IndexAdd.apply(_expand_value(value, tensor, index), shape=tensor.shape, index=index)
         return _rebind(tensor, Where.apply(keep, tensor, placed))
-    value = value.data if isinstance(value, function.Tensor) else value
+    value = value._data if isinstance(value, function.Tensor) else value
     try:
-        tensor.data[index] = value
+        tensor._data[index] = value
     except (ValueError, IndexError, TypeError) as err:
         raise type(err)(f"{op}: cannot write {getattr(value, 'shape', type(value).__name__)} "
                         f"into index {indexing.describe(index)} of a tensor of shape {tensor.shape}: {err}") from None
@@ -82,14 +82,14 @@ def setitem(tensor, index, value, op: str = "__setitem__"):
 
 def _expand_value(value, tensor, index):
     """The value broadcast to the shape `tensor[index]` has."""
-    target = tensor.data[index].shape
+    target = tensor._data[index].shape
     if not isinstance(value, function.Tensor):
         return np.broadcast_to(np.asarray(value, dtype=tensor.dtype), target).copy()
     return value if value.shape == target else expand(value, *target)
 
 
 def _rebind(tensor, result):
-    tensor.data = result.data
+    tensor._data = result._data
     tensor.grad_fn = result.grad_fn
     tensor._requires_grad = result._requires_grad
     tensor._base = None

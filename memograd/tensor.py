@@ -25,13 +25,13 @@ class Tensor:
     tensor([2., 4.])
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_version", "_base", "_accum", "__weakref__")
+    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_version", "_base", "_accum", "__weakref__")
     # NumPy must not treat a Tensor as an array in `ndarray * tensor`: return NotImplemented
     # so that Python calls Tensor.__rmul__ and the result is a tensor that records.
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad: bool = False):
-        self.data = np.asarray(data.data if isinstance(data, Tensor) else data)
+        self._data = np.asarray(data._data if isinstance(data, Tensor) else data)
         self.grad = None
         self.grad_fn = None
         self._version = 0
@@ -47,7 +47,7 @@ class Tensor:
         if isinstance(data, np.generic):  # NumPy returns scalars from 0-d arithmetic
             data = np.asarray(data)
         t = _new(Tensor)
-        t.data = data
+        t._data = data
         t.grad = None
         t.grad_fn = grad_fn
         t._requires_grad = grad_fn is not None
@@ -71,7 +71,7 @@ class Tensor:
             if not requires_grad:
                 raise RuntimeError("requires_grad_: only leaf tensors can stop requiring grad; use detach()")
             return self
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(
                 f"requires_grad_: only floating point tensors can require gradients, got dtype {self.dtype}"
             )
@@ -115,7 +115,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """The same data (shared memory), cut off from the graph."""
-        t = Tensor._make(self.data, None)
+        t = Tensor._make(self._data, None)
         t._base = self._root()
         return t
 
@@ -127,25 +127,35 @@ class Tensor:
     # ---- data access -------------------------------------------------------------------
 
     @property
+    def data(self) -> "Tensor":
+        """The same memory as a tensor with no history, as PyTorch's `.data` (changes made
+        through it are not seen by autograd; prefer `detach()`). `.numpy()` gives the array."""
+        return Tensor._make(self._data, None)
+
+    @data.setter
+    def data(self, value) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     def size(self, dim: int | None = None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> device:
@@ -159,37 +169,37 @@ class Tensor:
         not_replayable("numpy()")
         if self._requires_grad:
             raise RuntimeError("numpy(): the tensor requires grad; call tensor.detach().numpy() instead")
-        return self.data
+        return self._data
 
     def item(self):
         not_replayable("item()")
-        if self.data.size != 1:
-            raise RuntimeError(f"item(): a tensor with {self.data.size} elements cannot be converted to a scalar")
-        return self.data.item()
+        if self._data.size != 1:
+            raise RuntimeError(f"item(): a tensor with {self._data.size} elements cannot be converted to a scalar")
+        return self._data.item()
 
     def tolist(self):
         not_replayable("tolist()")
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
         not_replayable("numpy.asarray()")
-        return np.asarray(self.data, dtype=dtype) if copy is not True else np.array(self.data, dtype=dtype)
+        return np.asarray(self._data, dtype=dtype) if copy is not True else np.array(self._data, dtype=dtype)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __bool__(self) -> bool:
         not_replayable("bool()")
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is ambiguous")
-        return bool(self.data)
+        if self._data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self._data.size} elements is ambiguous")
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -199,14 +209,14 @@ class Tensor:
 
     def __index__(self) -> int:
         not_replayable("an index")
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data)
+        return int(self._data)
 
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3, precision=4)
+        body = np.array2string(self._data, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3, precision=4)
         extras = []
         default = {dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_}
         if self.dtype not in default:
@@ -371,24 +381,24 @@ class Tensor:
         return _no_grad_binary(np.bitwise_xor, self, other)
 
     def __invert__(self):
-        return Tensor._make(np.invert(self.data), None)
+        return Tensor._make(np.invert(self._data), None)
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def isnan(self):
-        return Tensor._make(np.isnan(self.data), None)
+        return Tensor._make(np.isnan(self._data), None)
 
     def isfinite(self):
-        return Tensor._make(np.isfinite(self.data), None)
+        return Tensor._make(np.isfinite(self._data), None)
 
     def all(self):
-        return Tensor._make(np.asarray(self.data.all()), None)
+        return Tensor._make(np.asarray(self._data.all()), None)
 
     def any(self):
-        return Tensor._make(np.asarray(self.data.any()), None)
+        return Tensor._make(np.asarray(self._data.any()), None)
 
     def allclose(self, other, rtol=1e-5, atol=1e-8) -> bool:
-        return bool(np.allclose(self.data, _data(other), rtol=rtol, atol=atol))
+        return bool(np.allclose(self._data, _data(other), rtol=rtol, atol=atol))
 
     # ---- elementwise -------------------------------------------------------------------
 
@@ -553,7 +563,7 @@ _new = object.__new__
 
 
 def _data(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _scaled(other, alpha):

@@ -44,7 +44,7 @@ def train(make_model, make_opt, data, compiled, scheduler=None):
     run = mg.compile(step) if compiled else step
     losses = []
     for x, y in data:
-        losses.append(run(x, y).data.copy())
+        losses.append(run(x, y)._data.copy())
         if sched is not None:
             sched.step()
     return losses, model, run
@@ -56,8 +56,8 @@ def assert_same_training(make_model, make_opt, data, scheduler=None):
     assert run.replaying, "the step was never replayed"
     assert [a.tobytes() for a in losses] == [a.tobytes() for a in eager_losses]
     for p, q in zip(model.parameters(), eager_model.parameters()):
-        assert p.data.tobytes() == q.data.tobytes()
-        assert p.grad.data.tobytes() == q.grad.data.tobytes()
+        assert p._data.tobytes() == q._data.tobytes()
+        assert p.grad._data.tobytes() == q.grad._data.tobytes()
     return run
 
 
@@ -102,7 +102,7 @@ def test_elementwise_chain_matches_eager():
     for scale in (1.0, 0.5, 2.0, -1.0):
         got = step(mg.tensor(x0 * scale, requires_grad=True))
         want = chain(mg.tensor(x0 * scale, requires_grad=True))
-        assert got.data.tobytes() == want.data.tobytes()
+        assert got._data.tobytes() == want._data.tobytes()
     assert step.replaying
     assert len(step.programs[0]) >= 400  # 200 forwards, their rules, the sum and the deposit
 
@@ -123,13 +123,13 @@ def test_manual_update_and_accumulated_gradients():
 
     data = [mg.tensor(np.random.default_rng(i).standard_normal((4, 5)).astype(np.float32)) for i in range(6)]
     w1, step1 = make()
-    want = [step1(x).data.copy() for x in data]
+    want = [step1(x)._data.copy() for x in data]
     w2, step2 = make()
     step2 = mg.compile(step2)
-    got = [step2(x).data.copy() for x in data]
+    got = [step2(x)._data.copy() for x in data]
     assert step2.replaying
     assert [a.tobytes() for a in got] == [a.tobytes() for a in want]
-    assert w2.data.tobytes() == w1.data.tobytes() and w2.grad.data.tobytes() == w1.grad.data.tobytes()
+    assert w2._data.tobytes() == w1._data.tobytes() and w2.grad._data.tobytes() == w1.grad._data.tobytes()
 
 
 def test_replay_builds_no_tensors_and_no_graph(monkeypatch):
@@ -148,8 +148,8 @@ def test_labels_are_read_and_checked_on_every_replay():
     """The loss reads each batch's labels in its forward: ignored samples that appear only
     after the program was trusted are ignored as in eager, and a bad label still raises."""
     data = batches(5, (8, 20), 5)
-    data[3][1].data[[0, 5]] = -100
-    data[4][1].data[:] = -100  # every sample ignored: a NaN loss, as eager
+    data[3][1]._data[[0, 5]] = -100
+    data[4][1]._data[:] = -100  # every sample ignored: a NaN loss, as eager
     assert_same_training(mlp, OPTIMIZERS["sgd"], data)
     _, _, run = train(mlp, OPTIMIZERS["sgd"], data[:3], True)
     with pytest.raises(IndexError, match="target 7 is out of bounds for 5 classes"):

@@ -38,15 +38,15 @@ def setup(body=None, layers=None):
 def run_both(batches, **kw):
     """Eager and compiled runs over `batches`: (eager losses, compiled losses, compiled step, warnings)."""
     model, step = setup(**kw)
-    want = [step(x, y).data.copy() for x, y in batches]
-    want_params = [p.data.copy() for p in model.parameters()]
+    want = [step(x, y)._data.copy() for x, y in batches]
+    want_params = [p._data.copy() for p in model.parameters()]
     model, step = setup(**kw)
     compiled = mg.compile(step)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        got = [compiled(x, y).data.copy() for x, y in batches]
+        got = [compiled(x, y)._data.copy() for x, y in batches]
     assert [a.tobytes() for a in got] == [a.tobytes() for a in want]
-    assert all(p.data.tobytes() == q.tobytes() for p, q in zip(model.parameters(), want_params))
+    assert all(p._data.tobytes() == q.tobytes() for p, q in zip(model.parameters(), want_params))
     assert tape.state[0] is None
     return compiled, [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
 
@@ -79,12 +79,12 @@ def test_dropout_mask_changes_each_call_so_the_step_runs_eagerly():
     layers = lambda: [nn.Linear(6, 8), nn.Dropout(0.5), nn.ReLU(), nn.Linear(8, 3)]
     model, step = setup(layers=layers)
     mg.manual_seed(5)
-    want = [step(x, y).data.copy() for x, y in data(5)]
+    want = [step(x, y)._data.copy() for x, y in data(5)]
     model, step = setup(layers=layers)
     compiled = mg.compile(step)
     mg.manual_seed(5)
     with pytest.warns(RuntimeWarning, match="different program"):
-        got = [compiled(x, y).data.copy() for x, y in data(5)]
+        got = [compiled(x, y)._data.copy() for x, y in data(5)]
     assert [a.tobytes() for a in got] == [a.tobytes() for a in want]
     assert not compiled.replaying
 

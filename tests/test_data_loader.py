@@ -36,7 +36,7 @@ class ListDataset(Dataset):
 
 
 def labels_of(loader):
-    return [int(v) for _, yb in loader for v in yb.data]
+    return [int(v) for _, yb in loader for v in yb._data]
 
 
 # ---- TensorDataset / Subset / ConcatDataset -----------------------------------------------
@@ -117,7 +117,7 @@ def test_drop_last_drops_only_the_short_batch():
     loader = DataLoader(make_ds(10), batch_size=3, shuffle=True, drop_last=True, generator=memograd.Generator(0))
     batches = [yb for _, yb in loader]
     assert [len(b) for b in batches] == [3, 3, 3]
-    assert len(set(int(v) for b in batches for v in b.data)) == 9
+    assert len(set(int(v) for b in batches for v in b._data)) == 9
 
 
 def test_fast_path_matches_item_by_item_path():
@@ -126,7 +126,7 @@ def test_fast_path_matches_item_by_item_path():
     slow = DataLoader(ListDataset([ds[i] for i in range(23)]), batch_size=5, shuffle=True,
                       generator=memograd.Generator(1))
     for (xf, yf), (xs, ys) in zip(fast, slow, strict=True):
-        assert np.array_equal(xf.data, xs.data) and np.array_equal(yf.data, ys.data)
+        assert np.array_equal(xf._data, xs._data) and np.array_equal(yf._data, ys._data)
         assert xf.dtype == xs.dtype and yf.dtype == ys.dtype
 
 

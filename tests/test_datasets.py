@@ -14,7 +14,7 @@ def digits_data():
 
 def arrays(ds: TensorDataset):
     x, y = ds.tensors
-    return x.data, y.data
+    return x._data, y._data
 
 
 def test_digits_shapes_dtypes_and_range(digits_data):
@@ -51,7 +51,7 @@ def test_digits_is_deterministic_and_seed_changes_the_split(digits_data):
 def test_digits_flat_view_shares_memory(digits_data):
     flat = digits_data.flattened()
     assert flat.input_shape == (64,) and flat.train.tensors[0].shape == (len(digits_data.train), 64)
-    assert np.shares_memory(flat.train.tensors[0].data, digits_data.train.tensors[0].data)
+    assert np.shares_memory(flat.train.tensors[0]._data, digits_data.train.tensors[0]._data)
     assert digits(flatten=True).test.tensors[0].shape[1:] == (64,)
 
 

@@ -89,7 +89,7 @@ def test_mnist_from_idx_files(tmp_path, gz):
     data = mnist(tmp_path)
     x, y = data.train.tensors
     assert x.shape == (6, 1, 28, 28) and x.dtype == np.float32 and y.dtype == np.int64
-    assert np.array_equal(x.data[:, 0], arrays["train-images-idx3-ubyte"] / np.float32(255))
+    assert np.array_equal(x._data[:, 0], arrays["train-images-idx3-ubyte"] / np.float32(255))
     assert data.test.tensors[1].tolist() == [3, 2, 1, 0]  # the official split, in file order
     assert data.num_classes == 10 and data.input_shape == (1, 28, 28)
     assert mnist(tmp_path, flatten=True).input_shape == (784,)

@@ -38,7 +38,7 @@ def test_gradients_match_retain_grad():
         outs.append(h)
     mse(h, y).backward()
     for row, out in zip(report.rows, outs):
-        assert row.grad_norm == pytest.approx(float(np.linalg.norm(out.grad.data)))
+        assert row.grad_norm == pytest.approx(float(np.linalg.norm(out.grad._data)))
 
 
 def test_sequential_like_object_and_drawing_emphasis():

@@ -18,8 +18,8 @@ def test_total_is_the_sum_of_saved_nbytes():
 def test_shared_array_counts_once_in_unique_bytes():
     x = mg.ones(4, requires_grad=True)
     report = memory_report((x * x).sum())
-    assert report.total_bytes == 2 * x.data.nbytes
-    assert report.unique_bytes == x.data.nbytes
+    assert report.total_bytes == 2 * x._data.nbytes
+    assert report.unique_bytes == x._data.nbytes
 
 
 def test_after_backward_the_saved_values_are_freed():

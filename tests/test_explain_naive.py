@@ -34,8 +34,8 @@ def test_fan_out_x_times_x_plus_x_times_w():
     x, w = leaf([1.0, -2.0, 0.5]), leaf([0.3, 0.7, -1.1])
     loss = (x * x + x * w).sum()
     naive, _ = check(loss, expected_vjps=3 * 3 + 3)  # x: 3 paths of 3 VJPs; w: 1 path of 3
-    np.testing.assert_allclose(naive[x._node], 2 * x.data + w.data)
-    np.testing.assert_allclose(naive[w._node], x.data)
+    np.testing.assert_allclose(naive[x._node], 2 * x._data + w._data)
+    np.testing.assert_allclose(naive[w._node], x._data)
 
 
 def test_shared_subexpression_used_three_times():
@@ -54,12 +54,12 @@ def test_broadcast_and_matmul_mlp_matches_torch():
     loss, model = mlp_loss(3, width=5, batch=4)
     naive, _ = check(loss)
     x, y = regression_batch(4, 5)
-    params = [torch.tensor(t.data, requires_grad=True) for t in model.parameters()]
-    h = torch.tensor(x.data)
+    params = [torch.tensor(t._data, requires_grad=True) for t in model.parameters()]
+    h = torch.tensor(x._data)
     for i in range(0, len(params) - 2, 2):
         h = torch.tanh(h @ params[i] + params[i + 1])
     out = h @ params[-2] + params[-1]
-    ((out - torch.tensor(y.data)) ** 2).mean().backward()
+    ((out - torch.tensor(y._data)) ** 2).mean().backward()
     for tensor, reference in zip(model.parameters(), params):
         np.testing.assert_allclose(naive[tensor._node], reference.grad.numpy(), rtol=1e-10, atol=1e-12)
 
@@ -114,7 +114,7 @@ def test_leaves_grad_untouched_and_graph_retained():
     assert comparison.agree and x.grad is None and w.grad is None
     assert set(comparison.naive_grads) == {"x", "w"}
     loss.backward()  # the graph is still usable
-    np.testing.assert_allclose(x.grad.data, w.data)
+    np.testing.assert_allclose(x.grad._data, w._data)
     assert "naive (per path)" in comparison.format()
 
 
@@ -140,7 +140,7 @@ def test_custom_function_in_the_graph():
 
     x = leaf([1.0, -2.0])
     naive, _ = check((Cube.apply(x) + x).sum())
-    np.testing.assert_allclose(naive[x._node], 3 * x.data ** 2 + 1)
+    np.testing.assert_allclose(naive[x._node], 3 * x._data ** 2 + 1)
 
 
 def test_float32_model_agrees_within_float32_tolerance():

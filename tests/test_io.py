@@ -17,7 +17,7 @@ def assert_same(a, b, path="obj"):
     """Exact equality of nested checkpoints: types, dtypes, shapes and values (nan == nan)."""
     assert type(a) is type(b) or (isinstance(a, dict) and isinstance(b, dict)), f"{path}: {type(a)} vs {type(b)}"
     if isinstance(a, memograd.Tensor):
-        a, b = a.data, b.data
+        a, b = a._data, b._data
     if isinstance(a, (np.ndarray, np.generic)):
         assert a.dtype == b.dtype and np.shape(a) == np.shape(b), path
         assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), path
@@ -80,7 +80,7 @@ def test_loaded_tensors_are_detached_and_writable(tmp_path):
     w = memograd.randn(3, requires_grad=True)
     back = round_trip({"w": w * 2}, tmp_path)["w"]
     assert not back.requires_grad and back.grad_fn is None
-    back.data += 1  # optimizers update loaded state in place
+    back._data += 1  # optimizers update loaded state in place
     back.requires_grad_(True)
 
 
@@ -90,7 +90,7 @@ def test_rng_state_round_trip_continues_the_stream(tmp_path):
     state = round_trip({"rng": memograd.get_rng_state()}, tmp_path)["rng"]
     expected = memograd.randn(4)
     memograd.set_rng_state(state)
-    assert np.array_equal(memograd.randn(4).data, expected.data)
+    assert np.array_equal(memograd.randn(4)._data, expected._data)
     assert state["state"]["state"] > 2**64  # a 128-bit int survived JSON
 
 
@@ -114,7 +114,7 @@ def test_floats_round_trip_bit_for_bit(tmp_path):
 def test_non_contiguous_and_big_endian_arrays(tmp_path):
     obj = {"t": memograd.from_numpy(np.arange(12.0).reshape(3, 4).T), "be": np.arange(3, dtype=">i4")}
     back = round_trip(obj, tmp_path)
-    assert np.array_equal(back["t"].data, obj["t"].data) and back["t"].shape == (4, 3)
+    assert np.array_equal(back["t"]._data, obj["t"]._data) and back["t"].shape == (4, 3)
     assert np.array_equal(back["be"], obj["be"]) and back["be"].dtype == np.int32
 
 
@@ -125,7 +125,7 @@ def test_flat_state_dict_is_plain_safetensors(tmp_path):
     raw = safetensors.numpy.load_file(str(path))
     assert set(raw) == set(state)
     for key in state:
-        assert np.array_equal(raw[key], state[key].data) and raw[key].dtype == np.float32
+        assert np.array_equal(raw[key], state[key]._data) and raw[key].dtype == np.float32
 
 
 def test_nested_tensors_are_named_by_path(checkpoint, tmp_path):

@@ -15,7 +15,7 @@ def test_memograd_state_dict_loads_into_torch_linear(tmp_path):
     layer = torch.nn.Linear(4, 3)
     layer.load_state_dict(safetensors_torch.load_file(str(path)))
     x = np.random.default_rng(0).standard_normal((2, 4)).astype(np.float32)
-    expected = x @ state["weight"].data.T + state["bias"].data
+    expected = x @ state["weight"]._data.T + state["bias"]._data
     with torch.no_grad():
         np.testing.assert_allclose(layer(torch.from_numpy(x)).numpy(), expected, rtol=1e-6)
 
@@ -29,7 +29,7 @@ def test_torch_state_dict_loads_into_memograd(tmp_path):
     assert set(state) == {"weight", "bias"}
     for key, value in layer.state_dict().items():
         assert isinstance(state[key], memograd.Tensor) and state[key].dtype == memograd.float32
-        assert np.array_equal(state[key].data, value.numpy())
+        assert np.array_equal(state[key]._data, value.numpy())
 
 
 @pytest.mark.parametrize("torch_dtype, dtype", [

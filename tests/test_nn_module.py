@@ -62,7 +62,7 @@ def test_state_dict_order_skips_non_persistent_and_shares_memory():
                         "block.bn.bias", "block.bn.running_mean", "block.bn.running_var",
                         "block.bn.num_batches_tracked", "head.1.weight", "head.1.bias"]
     assert not sd["block.fc.weight"].requires_grad
-    assert np.shares_memory(sd["block.fc.weight"].data, net.block.fc.weight.data)
+    assert np.shares_memory(sd["block.fc.weight"]._data, net.block.fc.weight._data)
 
 
 def test_shared_parameter_listed_once():

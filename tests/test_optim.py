@@ -43,8 +43,8 @@ def test_param_groups_take_defaults_and_their_own_options():
     assert opt.param_groups[1]["params"][0] is b  # a lone tensor becomes a one-element list
     w.grad, b.grad = memograd.tensor([1.0, 1.0]), memograd.tensor([1.0])
     opt.step()
-    np.testing.assert_allclose(w.data, [0.9, 1.9])
-    np.testing.assert_allclose(b.data, [-0.5])
+    np.testing.assert_allclose(w._data, [0.9, 1.9])
+    np.testing.assert_allclose(b._data, [-0.5])
 
 
 def test_add_param_group_and_overlap_error():
@@ -125,7 +125,7 @@ def test_zero_grad_sets_to_none_or_zero():
     (w * w).sum().backward()
     opt = SGD([w], lr=0.1)
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(w.grad.data, [0.0, 0.0])
+    np.testing.assert_array_equal(w.grad._data, [0.0, 0.0])
     opt.zero_grad()
     assert w.grad is None
 
@@ -136,8 +136,8 @@ def test_params_without_grad_are_left_alone(cls, options):
     opt = cls([w, b], **options)
     w.grad = memograd.tensor([1.0, -1.0])
     opt.step()
-    np.testing.assert_array_equal(b.data, [3.0])
-    assert not np.array_equal(w.data, [1.0, 2.0])
+    np.testing.assert_array_equal(b._data, [3.0])
+    assert not np.array_equal(w._data, [1.0, 2.0])
 
 
 def test_step_with_closure_returns_the_loss():
@@ -152,7 +152,7 @@ def test_step_with_closure_returns_the_loss():
 
     loss = opt.step(closure)
     assert loss.item() == 9.0
-    np.testing.assert_allclose(w.data, [1.5])  # 3 - 0.25 · 6
+    np.testing.assert_allclose(w._data, [1.5])  # 3 - 0.25 · 6
 
 
 def test_the_base_class_names_the_missing_update_rule():
@@ -165,7 +165,7 @@ def test_the_base_class_names_the_missing_update_rule():
 @pytest.mark.parametrize(("cls", "options"), ALL, ids=IDS)
 def test_steps_record_no_graph_and_write_in_place(cls, options):
     w = param([1.0, -2.0, 3.0])
-    array = w.data
+    array = w._data
     view = w.detach()
     opt = cls([w], **options)
     for _ in range(2):
@@ -173,8 +173,8 @@ def test_steps_record_no_graph_and_write_in_place(cls, options):
         (w * w).sum().backward()
         opt.step()
     assert w.is_leaf and w.grad_fn is None and w.requires_grad
-    assert w.data is array  # updated in place: views and aliases see the new values
-    np.testing.assert_array_equal(view.data, w.data)
+    assert w._data is array  # updated in place: views and aliases see the new values
+    np.testing.assert_array_equal(view._data, w._data)
     assert memograd.is_grad_enabled()
 
 
@@ -217,19 +217,19 @@ def test_state_dict_round_trip_continues_exactly(cls, options):
 
     params = [param(s) for s in starts]
     take_steps(cls(params, **options), params, grads)
-    uninterrupted = [p.data.copy() for p in params]
+    uninterrupted = [p._data.copy() for p in params]
 
     params = [param(s) for s in starts]
     first = cls(params, **options)
     take_steps(first, params, grads[:4])
     saved = copy.deepcopy(first.state_dict())
-    resumed_params = [param(p.data.copy()) for p in params]
+    resumed_params = [param(p._data.copy()) for p in params]
     second = cls(resumed_params, lr=123.0)  # hyper-parameters come back from the state dict
     second.load_state_dict(saved)
     assert second.param_groups[0]["lr"] == options["lr"]
     take_steps(second, resumed_params, grads[4:])
     for p, expected in zip(resumed_params, uninterrupted):
-        np.testing.assert_array_equal(p.data, expected)
+        np.testing.assert_array_equal(p._data, expected)
 
 
 def test_state_dict_layout_is_pytorchs():
@@ -257,8 +257,8 @@ def test_loaded_state_is_a_copy_in_the_parameter_dtype():
     other.load_state_dict(sd)
     buf = other.state[w32]["momentum_buffer"]
     assert buf.dtype == np.float32
-    buf.data[...] = 7.0
-    np.testing.assert_array_equal(opt.state[w]["momentum_buffer"].data, [1.0, 1.0])
+    buf._data[...] = 7.0
+    np.testing.assert_array_equal(opt.state[w]["momentum_buffer"]._data, [1.0, 1.0])
 
 
 def test_state_dict_survives_save_and_load(tmp_path):
@@ -272,7 +272,7 @@ def test_state_dict_survives_save_and_load(tmp_path):
     assert fresh.param_groups[0]["amsgrad"] is True
     loaded = fresh.state_dict()["state"][0]
     for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"):
-        np.testing.assert_array_equal(loaded[key].data, opt.state[w][key].data)
+        np.testing.assert_array_equal(loaded[key]._data, opt.state[w][key]._data)
     assert loaded["step"] == 1
 
 

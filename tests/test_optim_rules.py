@@ -23,7 +23,7 @@ def run(opt_cls, grads, theta=THETA, **options) -> list[np.ndarray]:
     for g in grads:
         p.grad = memograd.tensor(np.array(g, dtype=np.float64))
         opt.step()
-        history.append(p.data.copy())
+        history.append(p._data.copy())
     return history
 
 

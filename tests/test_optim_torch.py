@@ -55,7 +55,7 @@ def run_memograd(name, groups_options, starts, grads):
         for p, g in zip(params, step_grads):
             p.grad = memograd.tensor(g)
         opt.step()
-        trace.append([p.data.copy() for p in params])
+        trace.append([p._data.copy() for p in params])
     return trace
 
 

@@ -10,14 +10,14 @@ from memograd.autograd import gradcheck
 
 def test_manual_sgd_step_updates_in_place_and_keeps_a_leaf():
     w = memograd.tensor([1.0, -2.0, 3.0], requires_grad=True)
-    data = w.data
+    data = w._data
     for _ in range(3):
         loss = (w * w).sum()
         loss.backward()
         with memograd.no_grad():
             w -= 0.25 * w.grad
         w.grad.zero_()
-    assert w.data is data  # same memory
+    assert w._data is data  # same memory
     assert w.is_leaf and w.requires_grad and w.grad_fn is None
     np.testing.assert_allclose(w.detach().numpy(), np.array([1.0, -2.0, 3.0]) * 0.5**3)
     np.testing.assert_array_equal(w.grad.numpy(), np.zeros(3))
@@ -33,9 +33,9 @@ def test_manual_sgd_step_updates_in_place_and_keeps_a_leaf():
 )
 def test_inplace_methods_update_data_and_return_self(method, args, expected):
     x = memograd.tensor([1.0, 2.0])
-    data = x.data
+    data = x._data
     assert getattr(x, method)(*args) is x
-    assert x.data is data
+    assert x._data is data
     np.testing.assert_allclose(x.numpy(), expected)
 
 
@@ -43,10 +43,10 @@ def test_inplace_methods_update_data_and_return_self(method, args, expected):
 def test_augmented_assignment_is_in_place(op):
     x = memograd.tensor([2.0, 4.0])
     alias = x
-    data = x.data
+    data = x._data
     namespace = {"x": x}
     exec(f"x {op} 2.0", namespace)
-    assert namespace["x"] is alias and x.data is data
+    assert namespace["x"] is alias and x._data is data
     expected = {"+=": [4.0, 6.0], "-=": [0.0, 2.0], "*=": [4.0, 8.0], "/=": [1.0, 2.0]}[op]
     np.testing.assert_allclose(x.numpy(), expected)
 

@@ -23,14 +23,14 @@ def _root_gradients(outputs, grad_outputs, create_graph: bool) -> list:
     for i, out in enumerate(outputs):
         given = None if grad_outputs is None else grad_outputs[i]
         if given is None:
-            if out.data.size != 1:
+            if out._data.size != 1:
                 raise RuntimeError(
                     f"backward: grad can be implicitly created only for scalar outputs; this output "
                     f"has shape {out.shape}, so pass `gradient` of that shape"
                 )
-            g = array_module(out.data).ones(out.shape, dtype=out.dtype)
+            g = array_module(out._data).ones(out.shape, dtype=out.dtype)
         else:
-            g_data = given.data if isinstance(given, Tensor) else np.asarray(given)
+            g_data = given._data if isinstance(given, Tensor) else np.asarray(given)
             if g_data.shape != out.shape:
                 raise RuntimeError(
                     f"backward: gradient has shape {g_data.shape} but the output has shape {out.shape}"

@@ -61,7 +61,7 @@ def origin(node) -> str:
 
 def _bad(array) -> int:
     """How many elements of `array` are NaN or Inf (0 for non-float arrays)."""
-    data = array.data if hasattr(array, "grad_fn") else array  # a Tensor's array, or the array
+    data = array._data if hasattr(array, "grad_fn") else array  # a Tensor's array, or the array
     if not hasattr(data, "dtype") or data.dtype.kind not in "fc":
         return 0
     return int(data.size - np.count_nonzero(np.isfinite(data)))

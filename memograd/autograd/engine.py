@@ -174,8 +174,8 @@ def deposit(tensor, grad, create_graph: bool, delivered: set) -> None:
         delivered.add(owner)
         tensor.grad = function.Tensor._make(grad, None)
     elif existing.requires_grad:
-        tensor.grad = function.Tensor._make(existing.data + grad, None)
-    elif existing.data.flags.writeable and existing.shape == grad.shape:
-        existing.data += grad
+        tensor.grad = function.Tensor._make(existing._data + grad, None)
+    elif existing._data.flags.writeable and existing.shape == grad.shape:
+        existing._data += grad
     else:
-        tensor.grad = function.Tensor._make(existing.data + grad, None)
+        tensor.grad = function.Tensor._make(existing._data + grad, None)

@@ -94,8 +94,8 @@ class AccumulateGrad(Node):
         self.saved = ()
         self.saved_src = ()
         self.stamp = 0
-        self.shape = leaf.data.shape
-        self.dtype = leaf.data.dtype
+        self.shape = leaf._data.shape
+        self.dtype = leaf._data.dtype
         self.retained = None
 
     @property
@@ -136,7 +136,7 @@ class Op(Node):
         record = False
         for arg in args:
             if isinstance(arg, Tensor):
-                arrays.append(arg.data)
+                arrays.append(arg._data)
                 if arg._requires_grad:
                     record = True
                     edges.append(arg.grad_fn or arg._accumulator())
@@ -179,7 +179,7 @@ class Op(Node):
         and must still map to their own tensors."""
         values = list(self.saved)
         for i, (value, src) in enumerate(zip(values, self.saved_src)):
-            if isinstance(src, Tensor) and src.data is value:
+            if isinstance(src, Tensor) and src._data is value:
                 values[i] = src
         if self.saves_output:
             values[-1] = Tensor._make(values[-1], self)
@@ -259,7 +259,7 @@ class Function:
         if ctx.n_outputs != 1:
             raise NotImplementedError(f"{cls.__name__}: Functions with several outputs are not supported yet")
         out = outs[0]
-        result = Tensor._make(out.data, ctx)
+        result = Tensor._make(out._data, ctx)
         return result if single else (result,)
 
 
@@ -285,7 +285,7 @@ class _UserNode(FunctionCtx):
         if grad_mode.state[0]:  # create_graph: the engine works on tensors
             return grads
         # plain backprop: the engine and the built-in rules after this node work on arrays
-        return tuple(g.data if isinstance(g, Tensor) else g for g in grads)
+        return tuple(g._data if isinstance(g, Tensor) else g for g in grads)
 
     def saved_as_tensors(self) -> tuple:
         return self.saved

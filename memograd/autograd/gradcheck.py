@@ -12,7 +12,7 @@ def numerical_jacobian_vjp(fn, inputs: list, weights: np.ndarray, eps: float) ->
             grads.append(None)
             continue
         g = np.zeros(x.shape, dtype=np.float64)
-        flat = x.data.reshape(-1)  # a view: writing into it perturbs x in place
+        flat = x._data.reshape(-1)  # a view: writing into it perturbs x in place
         for i in range(flat.size):
             original = flat[i]
             flat[i] = original + eps
@@ -26,7 +26,7 @@ def numerical_jacobian_vjp(fn, inputs: list, weights: np.ndarray, eps: float) ->
 
 
 def _data(x):
-    return x.data if hasattr(x, "grad_fn") else x
+    return x._data if hasattr(x, "grad_fn") else x
 
 
 def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True,
@@ -55,7 +55,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     wanted = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     grads = iter(grad((out * Tensor._make(weights.astype(out.dtype), None)).sum(), wanted, allow_unused=True))
     analytic = [next(grads) if isinstance(x, Tensor) and x.requires_grad else None for x in inputs]
-    analytic = [None if a is None else a.data for a in analytic]
+    analytic = [None if a is None else a._data for a in analytic]
     with no_grad():
         numeric = numerical_jacobian_vjp(fn, [x for x in inputs], weights, eps)
     for i, (a, n) in enumerate(zip(analytic, numeric)):

@@ -141,10 +141,10 @@ def guard_key(args, kwargs):
     other argument's value, and grad mode. None when some argument cannot be compared."""
     parts = [grad_mode.state[0]]
     for a in args:
-        parts.append((a.data.shape, a.data.dtype, a._requires_grad) if isinstance(a, Tensor) else (type(a), a))
+        parts.append((a._data.shape, a._data.dtype, a._requires_grad) if isinstance(a, Tensor) else (type(a), a))
     for k in sorted(kwargs):
         a = kwargs[k]
-        parts.append((k, (a.data.shape, a.data.dtype, a._requires_grad) if isinstance(a, Tensor) else (type(a), a)))
+        parts.append((k, (a._data.shape, a._data.dtype, a._requires_grad) if isinstance(a, Tensor) else (type(a), a)))
     key = tuple(parts)
     try:
         hash(key)

@@ -30,7 +30,7 @@ class Constant:
 
     def __init__(self, value):
         self.value = value
-        data = value.data if isinstance(value, function.Tensor) else value
+        data = value._data if isinstance(value, function.Tensor) else value
         if isinstance(data, np.ndarray | np.generic):
             self.key = (type(value), data.shape, data.dtype.str, np.ascontiguousarray(data).tobytes())
         else:
@@ -47,7 +47,7 @@ class Program:
 
     def __init__(self, n_inputs: int):
         self.n_inputs = n_inputs
-        self.prologue = [f"v{i} = a{i}.data" for i in range(n_inputs)]
+        self.prologue = [f"v{i} = a{i}._data" for i in range(n_inputs)]
         self.lines: list[str] = []  # the body, one call per line (comments included)
         self.signature: list = []  # what two recordings must agree on
         self.names = {"np": np, "Tensor": function.Tensor, "sum_to": dual.sum_to, "cast": dual.cast,
@@ -80,8 +80,8 @@ class Program:
         """Bind a tensor from outside the step, named `t`: its array is read at the start of
         each replay, and gets the name returned."""
         v = self.fresh("v")
-        self.prologue.append(f"{v} = {t}.data")
-        self.tensors.append((tensor, tensor.data.shape, tensor.data.dtype, tensor._requires_grad))
+        self.prologue.append(f"{v} = {t}._data")
+        self.tensors.append((tensor, tensor._data.shape, tensor._data.dtype, tensor._requires_grad))
         self.signature.append(("outlives", t))
         return v
 
@@ -113,7 +113,7 @@ class Program:
     def guards_hold(self) -> bool:
         """The tensors read from outside still have the shape, dtype and grad flag recorded."""
         for tensor, shape, dtype, requires_grad in self.tensors:
-            data = tensor.data
+            data = tensor._data
             if data.shape != shape or data.dtype != dtype or tensor._requires_grad != requires_grad:
                 return False
         return True

@@ -41,7 +41,7 @@ class Recorder:
         self.buffered: set[str] = set()  # names of values living in a reused buffer
         self.problem: str | None = None
         for i, t in enumerate(inputs):
-            self.name(t.data, f"v{i}")
+            self.name(t._data, f"v{i}")
             self.tensor_names[id(t)] = f"a{i}"
             self.keep.append(t)
         if anomaly.state[0]:
@@ -64,10 +64,10 @@ class Recorder:
         if known is not None:
             return known, known
         if isinstance(value, function.Tensor):
-            known = self.name_of.get(id(value.data))
+            known = self.name_of.get(id(value._data))
             if known is None:
                 known = self.program.outlives(value, self.tensor_ref(value))
-                self.name(value.data, known)
+                self.name(value._data, known)
             return known, known
         if type(value) is tuple or type(value) is list:  # a tuple subclass (conv geometry) is a constant
             parts = [self.ref(x) for x in value]
@@ -210,7 +210,7 @@ class Recorder:
             name = v
         if existing is None:
             helper = "set_grad"
-        elif not existing._requires_grad and existing.data.flags.writeable and existing.shape == arrived.shape:
+        elif not existing._requires_grad and existing._data.flags.writeable and existing.shape == arrived.shape:
             helper = "add_to_grad"
         else:
             helper = "sum_into_grad"
@@ -280,7 +280,7 @@ class Recorder:
         if value is None:
             return "None"
         if isinstance(value, function.Tensor):
-            name = self.name_of.get(id(value.data))
+            name = self.name_of.get(id(value._data))
             if name is None or not name.startswith("v"):
                 self.not_replayable("the step returns a tensor it did not compute")
                 return "None"

@@ -13,7 +13,7 @@ def set_grad(tensor, grad) -> None:
     if held is None:
         tensor.grad = function.Tensor._make(grad, None)
     else:
-        held.data = grad
+        held._data = grad
 
 
 def add_to_grad(tensor, grad) -> None:
@@ -22,13 +22,13 @@ def add_to_grad(tensor, grad) -> None:
     if held is None:  # cleared between calls: start from a copy, never from a shared array
         tensor.grad = function.Tensor._make(grad.copy(), None)
     else:
-        held.data += grad
+        held._data += grad
 
 
 def sum_into_grad(tensor, grad) -> None:
     """`tensor.grad = tensor.grad + grad`, a new array (eager could not add in place)."""
     held = tensor.grad
-    set_grad(tensor, grad.copy() if held is None else held.data + grad)
+    set_grad(tensor, grad.copy() if held is None else held._data + grad)
 
 
 def clear_grad(tensor) -> None:

@@ -150,12 +150,12 @@ def _known_values(graph: Graph, names) -> dict:
     """Forward values the graph still holds (see the module docstring), by node."""
     from ..autograd.function import Tensor
 
-    values = {graph.root: graph.tensor.data}
+    values = {graph.root: graph.tensor._data}
     for node in graph.nodes:
         if is_leaf(node):
             leaf = node.leaf_ref()
             if leaf is not None:
-                values[node] = leaf.data
+                values[node] = leaf._data
             continue
         saved = node.saved or ()
         if node.saves_output and saved and np.size(saved[-1]) == np.prod(node.shape, dtype=int):
@@ -163,18 +163,18 @@ def _known_values(graph: Graph, names) -> dict:
         if node.saves_inputs and saved:
             for child, src in zip(node.next, node.saved_src):
                 if child is not None and isinstance(src, Tensor):
-                    values.setdefault(child, src.data)
+                    values.setdefault(child, src._data)
     if names is not None and not hasattr(names, "named_parameters"):
         pairs = names.items() if isinstance(names, dict) else [(t, n) for n, t in names]
         for tensor, _ in pairs:
             if isinstance(tensor, Tensor) and tensor.requires_grad:
-                values[tensor._node] = tensor.data
+                values[tensor._node] = tensor._data
     return values
 
 
 def _gradients(graph: Graph) -> tuple[dict, str | None]:
     """{node: d(root)/d(node output)} from an observed engine run, or a note saying why not."""
-    if np.size(graph.tensor.data) != 1:
+    if np.size(graph.tensor._data) != 1:
         return {}, "gradients not shown: the output is not a scalar"
     grads = {}
 

@@ -117,7 +117,7 @@ def saved_arrays(node) -> list:
         return []
     arrays = []
     for value in saved:
-        data = getattr(value, "data", value) if not isinstance(value, np.ndarray) else value
+        data = getattr(value, "_data", value) if not isinstance(value, np.ndarray) else value
         if hasattr(data, "nbytes"):
             arrays.append(data)
     return arrays

@@ -69,7 +69,7 @@ class GradientMonitor:
     def watch(self, name: str, activation) -> None:
         """Record, for the coming `step()`, the fraction of units of `activation` (a ReLU
         output, batch first) that are zero for every example of the batch: dead units."""
-        data = np.asarray(getattr(activation, "data", activation))
+        data = np.asarray(getattr(activation, "_data", activation))
         units = data.reshape(data.shape[0], -1) if data.ndim > 1 else data.reshape(-1, 1)
         self._pending_dead[name] = float(np.mean(np.all(units <= 0, axis=0)))
 
@@ -78,13 +78,13 @@ class GradientMonitor:
         stats = {}
         self._before = {}
         for layer, tensors in self.layers().items():
-            grads = [np.asarray(t.grad.data if hasattr(t.grad, "data") else t.grad, dtype=np.float64)
+            grads = [np.asarray(t.grad._data if hasattr(t.grad, "_data") else t.grad, dtype=np.float64)
                      for t in tensors if t.grad is not None]
             stats[layer] = LayerStats(
                 grad_norm=math.sqrt(sum(float(np.sum(g * g)) for g in grads)) if grads else 0.0,
-                weight_norm=math.sqrt(sum(float(np.sum(np.asarray(t.data, dtype=np.float64) ** 2)) for t in tensors)),
+                weight_norm=math.sqrt(sum(float(np.sum(np.asarray(t._data, dtype=np.float64) ** 2)) for t in tensors)),
             )
-            self._before[layer] = [np.array(t.data, dtype=np.float64) for t in tensors]
+            self._before[layer] = [np.array(t._data, dtype=np.float64) for t in tensors]
         self.history.append(stats)
         self.dead.append(self._pending_dead)
         self._pending_dead = {}
@@ -98,7 +98,7 @@ class GradientMonitor:
             before = self._before.get(layer)
             if before is None:
                 continue
-            moved = math.sqrt(sum(float(np.sum((np.asarray(t.data, dtype=np.float64) - b) ** 2))
+            moved = math.sqrt(sum(float(np.sum((np.asarray(t._data, dtype=np.float64) - b) ** 2))
                                   for t, b in zip(tensors, before)))
             size = math.sqrt(sum(float(np.sum(b * b)) for b in before))
             self.history[-1][layer].update_ratio = moved / size if size > 0 else None

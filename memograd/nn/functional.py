@@ -27,7 +27,7 @@ def _as_tensor(x) -> Tensor:
 
 
 def _data(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _legacy_reduction(size_average, reduce, reduction: str) -> str:
@@ -188,8 +188,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         out, mean, var = _normalize(input, axes, eps)
         if running_mean is not None and running_var is not None:
             with no_grad():
-                running_mean.mul_(1 - momentum).add_(mean.data.reshape(channels) * momentum)
-                unbiased = var.data.reshape(channels) * (count / (count - 1))
+                running_mean.mul_(1 - momentum).add_(mean._data.reshape(channels) * momentum)
+                unbiased = var._data.reshape(channels) * (count / (count - 1))
                 running_var.mul_(1 - momentum).add_(unbiased * momentum)
     else:
         if running_mean is None or running_var is None:

@@ -252,7 +252,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = np.asarray(value.data if isinstance(value, Tensor) else value)
+            array = np.asarray(value._data if isinstance(value, Tensor) else value)
             if array.shape != target.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape {array.shape} from checkpoint, "
                               f"the shape in current model is {target.shape}.")
@@ -264,7 +264,7 @@ class Module:
         with no_grad():
             for key, target, array in updates:
                 if assign:
-                    target.data = array.astype(target.dtype, copy=True)
+                    target._data = array.astype(target.dtype, copy=True)
                 else:
                     target.copy_(array.astype(target.dtype, copy=False))
         return IncompatibleKeys(missing, unexpected)
@@ -294,7 +294,7 @@ class Module:
             if set_to_none:
                 param.grad = None
             else:
-                param.grad = Tensor._make(np.zeros_like(param.grad.data), None)
+                param.grad = Tensor._make(np.zeros_like(param.grad._data), None)
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call `fn` on every sub-module (children first) and then on this module."""
@@ -311,9 +311,9 @@ class Module:
                 for tensor in registry.values():
                     if tensor is None or tensor.dtype.kind != "f":
                         continue
-                    tensor.data = tensor.data.astype(dtype)
+                    tensor._data = tensor._data.astype(dtype)
                     if tensor.grad is not None:
-                        tensor.grad = Tensor._make(tensor.grad.data.astype(dtype), None)
+                        tensor.grad = Tensor._make(tensor.grad._data.astype(dtype), None)
                     if tensor._accum is not None:  # the leaf's node remembers its dtype
                         tensor._accum = None
         return self

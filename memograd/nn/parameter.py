@@ -23,7 +23,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __reduce_ex__(self, protocol):
-        return (Parameter, (self.data, self.requires_grad))
+        return (Parameter, (self._data, self.requires_grad))
 
 
 class Buffer(Tensor):

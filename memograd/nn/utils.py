@@ -25,9 +25,9 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm
     if not grads:
         return Tensor._make(np.asarray(0.0, dtype=np.float32), None)
     if norm_type == float("inf"):
-        total = max(float(np.abs(g.data).max()) if g.data.size else 0.0 for g in grads)
+        total = max(float(np.abs(g._data).max()) if g._data.size else 0.0 for g in grads)
     else:
-        total = sum(float((np.abs(g.data.astype(np.float64)) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type)
+        total = sum(float((np.abs(g._data.astype(np.float64)) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
                            "so it cannot be clipped. To disable this error and scale the gradients by the "
@@ -35,26 +35,26 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm
     coef = max_norm / (total + 1e-6)
     if coef < 1.0:  # scaling up is never wanted: clip only
         for g in grads:
-            g.data *= g.data.dtype.type(coef)
+            g._data *= g._data.dtype.type(coef)
     return Tensor._make(np.asarray(total, dtype=grads[0].dtype), None)
 
 
 def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float, foreach=None) -> None:
     """Clamp every gradient element into [-clip_value, clip_value], in place."""
     for g in _grads(parameters):
-        np.clip(g.data, -clip_value, clip_value, out=g.data)
+        np.clip(g._data, -clip_value, clip_value, out=g._data)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All parameters flattened and joined into one vector (no gradient link)."""
-    return Tensor._make(np.concatenate([p.data.reshape(-1) for p in parameters]), None)
+    return Tensor._make(np.concatenate([p._data.reshape(-1) for p in parameters]), None)
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     """Copy consecutive pieces of `vec` into the parameters, in place."""
-    data = vec.data if isinstance(vec, Tensor) else np.asarray(vec)
+    data = vec._data if isinstance(vec, Tensor) else np.asarray(vec)
     start = 0
     for p in parameters:
-        n = p.data.size
-        p.data[...] = data[start:start + n].reshape(p.shape)
+        n = p._data.size
+        p._data[...] = data[start:start + n].reshape(p.shape)
         start += n

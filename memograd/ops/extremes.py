@@ -28,16 +28,16 @@ def extreme(x, dim, keepdim, pick):
     if dim is None:
         return (reduce.amax if pick == "max" else reduce.amin)(x)
     indices = arg_extreme(x, dim, False, "arg" + pick)
-    values = reduce.SelectAlong.apply(x, indices.data, dim=dim, keepdim=keepdim)
+    values = reduce.SelectAlong.apply(x, indices._data, dim=dim, keepdim=keepdim)
     if keepdim:
         indices = shape.unsqueeze(indices, dim)
     return MaxResult(values, indices)
 
 
 def arg_extreme(x, dim, keepdim, name):
-    xp = array_module(x.data)
+    xp = array_module(x._data)
     if dim is None:
-        out = getattr(xp, name)(x.data)
+        out = getattr(xp, name)(x._data)
         return function.Tensor._make(xp.asarray(out, dtype=dtypes.int64).reshape((1,) * x.ndim if keepdim else ()), None)
     reduce.normalize_dims(dim, x.ndim, name)
-    return function.Tensor._make(getattr(xp, name)(x.data, axis=dim, keepdims=keepdim).astype(dtypes.int64), None)
+    return function.Tensor._make(getattr(xp, name)(x._data, axis=dim, keepdims=keepdim).astype(dtypes.int64), None)

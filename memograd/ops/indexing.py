@@ -16,7 +16,7 @@ def normalize_index(index):
     if isinstance(index, tuple):
         return tuple(normalize_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, list):
         return np.asarray(index)
     return index

@@ -188,13 +188,13 @@ def cross_entropy(logits, target, weight=None, ignore_index: int = -100, reducti
     check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    target_data = getattr(target, "data", target)
+    target_data = getattr(target, "_data", target)
     target_data = array_module(target_data).asarray(target_data)
     unbatched = logits.ndim == 1
     if unbatched:
         logits = logits.reshape(1, -1)
         target_data = target_data[None]
-    weight_data = getattr(weight, "data", weight)
+    weight_data = getattr(weight, "_data", weight)
     if getattr(target, "requires_grad", False):  # probabilities that want a gradient: compose from ops
         return _soft_target_cross_entropy(logits, target.reshape(logits.shape), weight_data, reduction,
                                           label_smoothing, unbatched)

@@ -84,7 +84,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode: bool = False, 
     elif count_include_pad or not (ph or pw):
         divisor = float(kernel[0] * kernel[1])
     else:  # count only the real pixels of each window: pool a map of ones
-        xp = array_module(sums.data)
+        xp = array_module(sums._data)
         ones = xp.ones((1, 1) + tuple(x.shape[2:]), dtype=sums.dtype)
         divisor = window_sum_array(ones, kernel, geo)[0, 0]
     return sums * (1.0 / divisor)

@@ -53,9 +53,9 @@ class Adagrad(Optimizer):
             state["step"] += 1
 
             if weight_decay != 0:
-                grad = grad + weight_decay * p.data
+                grad = grad + weight_decay * p._data
             step_lr = lr / (1 + (state["step"] - 1) * lr_decay)
-            total = state["sum"].data
+            total = state["sum"]._data
             total += grad * grad
             denom = np.sqrt(total)
             denom += eps

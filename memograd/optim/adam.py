@@ -63,14 +63,14 @@ class Adam(Optimizer):
                 if group["decoupled_weight_decay"]:
                     p.mul_(1 - lr * weight_decay)
                 else:
-                    grad = grad + weight_decay * p.data
+                    grad = grad + weight_decay * p._data
 
-            m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+            m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
             m += (1 - beta1) * (grad - m)
             v *= beta2
             v += (1 - beta2) * grad * grad
             if group["amsgrad"]:
-                v_max = state["max_exp_avg_sq"].data
+                v_max = state["max_exp_avg_sq"]._data
                 np.maximum(v_max, v, out=v_max)
                 v = v_max
 

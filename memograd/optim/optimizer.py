@@ -133,14 +133,14 @@ class Optimizer:
         for p in group["params"]:
             if p.grad is None:
                 continue
-            grad = p.grad.data
-            if grad.dtype != p.data.dtype:
-                grad = grad.astype(p.data.dtype)
+            grad = p.grad._data
+            if grad.dtype != p._data.dtype:
+                grad = grad.astype(p._data.dtype)
             yield p, (-grad if maximize else grad)
 
     def _buffer(self, p: Tensor, fill: float = 0.0) -> Tensor:
         """A state buffer shaped and typed like `p`."""
-        return Tensor(np.full_like(p.data, fill))
+        return Tensor(np.full_like(p._data, fill))
 
     # ---- saving and loading ------------------------------------------------------------
 
@@ -200,7 +200,7 @@ def _load_value(name: str, p: Tensor, key: str, value):
     if key == "step":
         return int(float(value))
     if isinstance(value, (Tensor, np.ndarray)):
-        array = np.array(value.data if isinstance(value, Tensor) else value, dtype=p.data.dtype)
+        array = np.array(value._data if isinstance(value, Tensor) else value, dtype=p._data.dtype)
         if array.shape != p.shape:
             raise ValueError(f"{name}: loaded state {key!r} has shape {array.shape}, its parameter has shape {p.shape}")
         return Tensor(array)

@@ -56,12 +56,12 @@ class RMSprop(Optimizer):
             state["step"] += 1
 
             if weight_decay != 0:
-                grad = grad + weight_decay * p.data
-            square_avg = state["square_avg"].data
+                grad = grad + weight_decay * p._data
+            square_avg = state["square_avg"]._data
             square_avg *= alpha
             square_avg += (1 - alpha) * grad * grad
             if group["centered"]:
-                grad_avg = state["grad_avg"].data
+                grad_avg = state["grad_avg"]._data
                 grad_avg += (1 - alpha) * (grad - grad_avg)
                 denom = square_avg - grad_avg * grad_avg
                 np.sqrt(denom, out=denom)
@@ -70,7 +70,7 @@ class RMSprop(Optimizer):
             denom += eps
 
             if momentum > 0:
-                buf = state["momentum_buffer"].data
+                buf = state["momentum_buffer"]._data
                 buf *= momentum
                 buf += grad / denom
                 p.sub_(lr * buf)

@@ -45,16 +45,16 @@ class SGD(Optimizer):
         dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
         for p, grad in self._gradients(group):
             if weight_decay != 0:
-                grad = grad + weight_decay * p.data
+                grad = grad + weight_decay * p._data
             if momentum != 0:
                 state = self.state[p]
                 if state.get("momentum_buffer") is None:
                     buf = grad.copy()
                     state["momentum_buffer"] = Tensor(buf)
                 else:
-                    buf = state["momentum_buffer"].data
+                    buf = state["momentum_buffer"]._data
                     buf *= momentum
                     add_scaled_(buf, grad, 1 - dampening)
                 grad = grad + momentum * buf if group["nesterov"] else buf
-            add_scaled_(p.data, grad, -lr)
+            add_scaled_(p._data, grad, -lr)
             bump_version(p)

@@ -59,7 +59,7 @@ class _Flattener:
         if isinstance(obj, float):
             return float(obj) if math.isfinite(obj) else {"$float": repr(float(obj))}
         if isinstance(obj, Tensor):
-            return {"$tensor": self._store(obj.data, path)}
+            return {"$tensor": self._store(obj._data, path)}
         if isinstance(obj, np.ndarray):
             return {"$array": self._store(obj, path)}
         if isinstance(obj, tuple):

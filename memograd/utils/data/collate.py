@@ -27,7 +27,7 @@ def default_collate(batch: list):
     if isinstance(first, Tensor):
         if any(t.requires_grad for t in batch):
             return stack(batch)  # keep the graph, as torch.stack would
-        return from_numpy(np.stack([t.data for t in batch]))
+        return from_numpy(np.stack([t._data for t in batch]))
     if isinstance(first, (np.ndarray, np.generic)):
         return from_numpy(np.stack([np.asarray(a) for a in batch]))
     if isinstance(first, bool):

@@ -55,7 +55,7 @@ class TensorDataset(Dataset):
 
     def _get_batch(self, indices: np.ndarray) -> tuple:
         # The data are detached copies, as a collated batch of items would be.
-        return tuple(from_numpy(t.data[indices]) for t in self.tensors)
+        return tuple(from_numpy(t._data[indices]) for t in self.tensors)
 
 
 class Subset(Dataset):

@@ -26,7 +26,7 @@ class DatasetSplits:
 
         def flat(ds: TensorDataset) -> TensorDataset:
             x, y = ds.tensors
-            return TensorDataset(from_numpy(x.data.reshape(len(x), size)), y)
+            return TensorDataset(from_numpy(x._data.reshape(len(x), size)), y)
 
         return replace(self, train=flat(self.train), test=flat(self.test), input_shape=(size,))
 
