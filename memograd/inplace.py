@@ -9,10 +9,11 @@ When the update must be recorded, it is computed out of place and the tensor is 
 the result (its `grad_fn` becomes the update's node); the arrays saved by earlier nodes stay
 intact, so gradients remain correct."""
 from __future__ import annotations
+from .autograd.modes import modes
 
 import numpy as np
 
-from .autograd import function, grad_mode, tape
+from .autograd import function, grad_mode, compile_hooks
 from .autograd.function import tick
 from .backend import array_module
 from .ops import arith, indexing
@@ -21,7 +22,7 @@ from .ops.shape import expand
 
 
 def _needs_recording(tensor, other) -> bool:
-    return grad_mode.state[0] and (
+    return modes.grad_enabled and (
         tensor._requires_grad or (isinstance(other, function.Tensor) and other._requires_grad)
     )
 
@@ -48,8 +49,8 @@ def update(tensor, ufunc, other, op: str):
     except (ValueError, TypeError) as err:
         raise type(err)(f"{op}: cannot update a tensor of shape {tensor.shape} and dtype {tensor.dtype} "
                         f"with {getattr(value, 'shape', type(value).__name__)}: {err}") from None
-    if tape.state[0] is not None:  # memograd.compile records the write
-        tape.state[0].inplace(ufunc, tensor, value)
+    if modes.recorder is not None:  # memograd.compile records the write
+        modes.recorder.inplace(ufunc, tensor, value)
     bump_version(tensor)
     return tensor
 
@@ -74,8 +75,8 @@ def setitem(tensor, index, value, op: str = "__setitem__"):
     except (ValueError, IndexError, TypeError) as err:
         raise type(err)(f"{op}: cannot write {getattr(value, 'shape', type(value).__name__)} "
                         f"into index {indexing.describe(index)} of a tensor of shape {tensor.shape}: {err}") from None
-    if tape.state[0] is not None:
-        tape.state[0].setitem(tensor, index, value)
+    if modes.recorder is not None:
+        modes.recorder.setitem(tensor, index, value)
     bump_version(tensor)
     return tensor
 

@@ -1,6 +1,7 @@
 """memograd.compile guards: what makes a step record again or run eagerly, always with the
 eager results and one warning."""
 import warnings
+from memograd.autograd.modes import modes
 
 import numpy as np
 import pytest
@@ -8,7 +9,6 @@ import pytest
 import memograd as mg
 import memograd.nn.functional as F
 from memograd import nn, optim
-from memograd.autograd import tape
 
 
 def data(n, batch=8, dtype=np.float32, seed=1):
@@ -47,7 +47,7 @@ def run_both(batches, **kw):
         got = [compiled(x, y)._data.copy() for x, y in batches]
     assert [a.tobytes() for a in got] == [a.tobytes() for a in want]
     assert all(p._data.tobytes() == q.tobytes() for p, q in zip(model.parameters(), want_params))
-    assert tape.state[0] is None
+    assert modes.recorder is None
     return compiled, [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
 
 
@@ -122,7 +122,7 @@ def test_an_error_while_recording_propagates_and_stops_recording():
 
     with pytest.raises(ValueError, match="boom"):
         mg.compile(step)(mg.ones(3))
-    assert tape.state[0] is None
+    assert modes.recorder is None
 
 
 def test_recording_is_off_outside_compiled_calls():
@@ -130,4 +130,4 @@ def test_recording_is_off_outside_compiled_calls():
     compiled = mg.compile(step)
     for x, y in data(3):
         compiled(x, y)
-        assert tape.state[0] is None
+        assert modes.recorder is None

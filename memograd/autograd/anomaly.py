@@ -1,7 +1,7 @@
 """Anomaly detection: stop at the first NaN or Inf, in the forward pass *and* the backward
 pass, naming the op, the shapes and the line of user code that created that op.
 
-Off by default, and then free: the hot paths read one flag. On, every op output and every
+Off by default, and then free: the hot paths read one flag. Per thread, as in PyTorch. On, every op output and every
 gradient is checked, and each node remembers where in the user's code it was made."""
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import weakref
 
 import numpy as np
 
-state = [False]
+from .modes import modes
+
 _origins: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -28,19 +29,19 @@ class detect_anomaly:  # noqa: N801 - PyTorch's name
         self.mode = bool(check_nan)
 
     def __enter__(self) -> None:
-        self.prev = state[0]
-        state[0] = self.mode
+        self.prev = modes.anomaly
+        modes.anomaly = self.mode
 
     def __exit__(self, *exc) -> None:
-        state[0] = self.prev
+        modes.anomaly = self.prev
 
 
 def set_detect_anomaly(mode: bool) -> None:
-    state[0] = bool(mode)
+    modes.anomaly = bool(mode)
 
 
 def is_anomaly_enabled() -> bool:
-    return state[0]
+    return modes.anomaly
 
 
 def user_frame() -> str:

@@ -7,8 +7,9 @@ have added their share into its slot, so its gradient is complete and is never r
 the slot and the node's saved arrays are freed as soon as they have been used. Both walks
 use explicit stacks, never recursion, so graph depth is limited only by memory."""
 from __future__ import annotations
+from .modes import modes
 
-from . import anomaly, function, grad_mode, tape
+from . import anomaly, function, grad_mode, compile_hooks
 from .function import AccumulateGrad, raise_freed
 
 
@@ -65,7 +66,7 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
     anomaly detection, which installs its own observer)."""
     from ..ops.dual import cast, sum_to
 
-    if anomaly.state[0]:
+    if modes.anomaly:
         observer = anomaly.check_backward if observer is None else anomaly.checking(observer)
     consumers = count_consumers(roots)
     needed = nodes_leading_to(capture, consumers) if capture is not None else None
@@ -74,7 +75,7 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
     for root, grad in zip(roots, root_grads):
         slots[root] = grad if root not in slots else slots[root] + grad
     ready = [root for root in slots if consumers[root] == 0]
-    recorder = tape.state[0]  # memograd.compile listening (None almost always)
+    recorder = modes.recorder  # memograd.compile listening (None almost always)
     if recorder is not None:
         recorder.backward_begins(roots, root_grads, retain_graph, create_graph, capture, observer)
     delivered = set()  # ids of arrays already stored as some leaf's .grad
@@ -82,8 +83,8 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
     # backward (a freed graph, a modified saved value) leaves every .grad as it was.
     arrivals = []
 
-    previous_mode = grad_mode.state[0]
-    grad_mode.state[0] = create_graph
+    previous_mode = modes.grad_enabled
+    modes.grad_enabled = create_graph
     try:
         while ready:
             node = ready.pop()
@@ -129,7 +130,7 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
         for tensor, grad in arrivals:
             deposit(tensor, grad, create_graph, delivered)
     finally:
-        grad_mode.state[0] = previous_mode
+        modes.grad_enabled = previous_mode
     return captured
 
 
@@ -168,8 +169,8 @@ def deposit(tensor, grad, create_graph: bool, delivered: set) -> None:
         grad = grad.copy()
         owner = id(grad)
     existing = tensor.grad
-    if tape.state[0] is not None:  # memograd.compile records where this gradient goes
-        tape.state[0].deposit(tensor, arrived, grad is not arrived, existing)
+    if modes.recorder is not None:  # memograd.compile records where this gradient goes
+        modes.recorder.deposit(tensor, arrived, grad is not arrived, existing)
     if existing is None:
         delivered.add(owner)
         tensor.grad = function.Tensor._make(grad, None)

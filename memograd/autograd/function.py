@@ -3,10 +3,11 @@ inputs came from (`next`) and what its backward needs (`saved`). Built-in ops an
 `Function`s share this class; they differ only in what their forward sees (arrays for the
 built-ins, which is faster; tensors for user code, as in PyTorch)."""
 from __future__ import annotations
+from .modes import modes
 
 import weakref
 
-from . import anomaly, grad_mode, tape
+from . import anomaly, grad_mode, compile_hooks
 
 # The version clock. An in-place op stamps the tensor it changes with a fresh tick; a node
 # records the tick at which it was made. A saved tensor stamped later than its node was
@@ -149,11 +150,11 @@ class Op(Node):
             out = cls.forward(ctx, *arrays, **params)
         except (ValueError, TypeError, IndexError) as err:
             raise error_type(err)(describe_failure(cls, args, err)) from None
-        if anomaly.state[0]:
+        if modes.anomaly:
             anomaly.check_forward(cls.__name__, out, args)
-        if tape.state[0] is not None:  # memograd.compile is recording this step
-            out = tape.state[0].op(cls, ctx, args, params, out, edges)
-        if not (record and grad_mode.state[0]) or out.dtype.kind not in "fc":
+        if modes.recorder is not None:  # memograd.compile is recording this step
+            out = modes.recorder.op(cls, ctx, args, params, out, edges)
+        if not (record and modes.grad_enabled) or out.dtype.kind not in "fc":
             result = Tensor._make(out, None)
             if cls.is_view and isinstance(args[0], Tensor):  # unrecorded views share memory too
                 result._base = args[0]._root()
@@ -165,7 +166,7 @@ class Op(Node):
         ctx.retained = None
         ctx.saved_src = args if cls.saves_inputs else ()
         result = Tensor._make(out, ctx)
-        if anomaly.state[0]:
+        if modes.anomaly:
             anomaly.remember_origin(ctx)
         if cls.is_view:
             result._base = args[0]._root()
@@ -244,7 +245,7 @@ class Function:
             outputs = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(outputs, tuple)
         outs = (outputs,) if single else outputs
-        record = grad_mode.state[0] and any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        record = modes.grad_enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
         if not record:
             return outputs
         ctx.next = tuple(
@@ -282,7 +283,7 @@ class _UserNode(FunctionCtx):
             grad_out = Tensor._make(grad_out, None)
         grads = self.fn_cls.backward(self, grad_out)
         grads = grads if isinstance(grads, tuple) else (grads,)
-        if grad_mode.state[0]:  # create_graph: the engine works on tensors
+        if modes.grad_enabled:  # create_graph: the engine works on tensors
             return grads
         # plain backprop: the engine and the built-in rules after this node work on arrays
         return tuple(g._data if isinstance(g, Tensor) else g for g in grads)

@@ -14,11 +14,12 @@ autograd.Function's backward, `create_graph`, `retain_grad`, gradient clipping o
 `optimizer.step(closure)` runs eagerly, with one warning. New argument shapes or dtypes
 are recorded again (with one warning); up to 8 such programs are kept per step."""
 from __future__ import annotations
+from ..autograd.modes import modes
 
 import functools
 import warnings
 
-from ..autograd import grad_mode, tape
+from ..autograd import grad_mode, compile_hooks
 from ..tensor import Tensor
 from .program import Program
 from .recorder import Recorder
@@ -117,14 +118,14 @@ class CompiledStep:
 
 def record(fn, args, kwargs):
     """Run `fn` eagerly while recording: (its result, the program or None, why not replayable)."""
-    if tape.state[0] is not None:
+    if modes.recorder is not None:
         return fn(*args, **kwargs), None, "a compiled step called while another one records"
     recorder = Recorder(tensor_inputs(args, kwargs))
-    tape.state[0] = recorder
+    modes.recorder = recorder
     try:
         result = fn(*args, **kwargs)
     finally:
-        tape.state[0] = None
+        modes.recorder = None
     program = recorder.finish(result) if recorder.problem is None else None
     return result, program, recorder.problem
 
@@ -139,7 +140,7 @@ def tensor_inputs(args, kwargs) -> list:
 def guard_key(args, kwargs):
     """What must match for a program to apply: each tensor's shape, dtype and grad flag, every
     other argument's value, and grad mode. None when some argument cannot be compared."""
-    parts = [grad_mode.state[0]]
+    parts = [modes.grad_enabled]
     for a in args:
         parts.append((a._data.shape, a._data.dtype, a._requires_grad) if isinstance(a, Tensor) else (type(a), a))
     for k in sorted(kwargs):

@@ -1,17 +1,18 @@
 """The recorder: listens to one eager call of a training step (through the hooks listed in
-`memograd.autograd.tape`) and writes every array-level call it makes into a Program.
+`memograd.autograd.compile_hooks`) and writes every array-level call it makes into a Program.
 
 Values are told apart by identity while recording: every array the step touches gets a
 name (`v3`), kept alive until the recording ends so that no id is reused. An argument the
 recorder has not seen before is either a tensor that outlives the step (a parameter: its
 array is read at the start of each replay) or a constant (read as recorded)."""
 from __future__ import annotations
+from ..autograd.modes import modes
 
 import functools
 
 import numpy as np
 
-from ..autograd import anomaly, function, tape
+from ..autograd import anomaly, function, compile_hooks
 from .program import Constant, Program
 
 
@@ -44,7 +45,7 @@ class Recorder:
             self.name(t._data, f"v{i}")
             self.tensor_names[id(t)] = f"a{i}"
             self.keep.append(t)
-        if anomaly.state[0]:
+        if modes.anomaly:
             self.not_replayable("anomaly detection is on")
 
     # ---- naming ------------------------------------------------------------------------
@@ -243,7 +244,7 @@ class Recorder:
         return self.paused(optimizer.step, (closure,), {})
 
     def array_step(self, fn, args, kwargs):
-        """A function marked `tape.array_step` ran: one step, its outputs named."""
+        """A function marked `compile_hooks.array_step` ran: one step, its outputs named."""
         result = self.paused(fn, args, kwargs)
         codes, sigs = self.call_refs(args, kwargs)
         parts = result if isinstance(result, tuple) else (result,)
@@ -259,11 +260,11 @@ class Recorder:
         return result
 
     def paused(self, fn, args, kwargs):
-        tape.state[0] = None
+        modes.recorder = None
         try:
             return fn(*args, **kwargs)
         finally:
-            tape.state[0] = self
+            modes.recorder = self
 
     # ---- the end -----------------------------------------------------------------------
 

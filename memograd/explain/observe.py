@@ -4,6 +4,7 @@ backward pass watches the real one (`autograd.engine.run_backward`) rather than 
 By default the leaves' gradients are captured and returned instead of being added into
 `.grad`, so explaining a loss never changes what a later `loss.backward()` produces."""
 from __future__ import annotations
+from ..autograd.modes import modes
 
 from collections.abc import Callable
 
@@ -30,7 +31,7 @@ def observed_backward(tensor, observer: Observer, retain_graph: bool = True, acc
     graph = graph or Graph(tensor)
     seeds = _root_gradients([tensor], None if gradient is None else [gradient], False)
     capture = None if accumulate else set(graph.leaves)
-    if anomaly.state[0]:
+    if modes.anomaly:
         observer = _also_check_anomalies(observer)
     return run_backward([graph.root], seeds, retain_graph=retain_graph, capture=capture, observer=observer)
 

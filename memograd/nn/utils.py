@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..autograd.tape import not_replayable
+from ..autograd.compile_hooks import not_replayable
 from ..tensor import Tensor
 
 

@@ -12,7 +12,7 @@ is the normaliser of the 'mean' reduction. Without smoothing or weights this is 
 textbook (softmax - onehot) / N."""
 from __future__ import annotations
 
-from ..autograd import tape
+from ..autograd import compile_hooks
 from ..autograd.function import Op
 from ..backend import array_module
 from . import dual
@@ -143,7 +143,7 @@ def reduce_loss(per_sample, reduction: str, denom: float | None = None):
         return xp.asarray(total / denom)
 
 
-@tape.array_step  # from the labels: memograd.compile recomputes it on every replay
+@compile_hooks.array_step  # from the labels: memograd.compile recomputes it on every replay
 def target_weights(shape: tuple, dtype, target, weight=None, ignore_index: int = -100,
                    label_smoothing: float = 0.0) -> tuple:
     """(q, D) for logits of `shape` (N, C, ...) and a target of class indices (N, ...) or of

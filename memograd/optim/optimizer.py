@@ -4,6 +4,7 @@ A subclass supplies `_check(options)` (validate hyper-parameters) and `_update_g
 (the update rule for one group). The base class owns everything else, and runs every update
 under `no_grad()`, so optimizer steps never become part of a graph."""
 from __future__ import annotations
+from ..autograd.modes import modes
 
 import warnings
 from collections import defaultdict
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
-from ..autograd import tape
+from ..autograd import compile_hooks
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
 
@@ -109,8 +110,8 @@ class Optimizer:
 
         The closure (re-evaluate the model, backward, return the loss) runs with recording on;
         the update itself runs under `no_grad()`."""
-        if tape.state[0] is not None:  # memograd.compile: the update becomes one step of its program
-            return tape.state[0].optimizer_step(self, closure)
+        if modes.recorder is not None:  # memograd.compile: the update becomes one step of its program
+            return modes.recorder.optimizer_step(self, closure)
         loss = None
         if closure is not None:
             with enable_grad():

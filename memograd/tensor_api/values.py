@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import function
-from ..autograd.tape import not_replayable
+from ..autograd.compile_hooks import not_replayable
 from ..backend import CPU, device
 
 

@@ -1,6 +1,6 @@
 """The switch that `memograd.compile` uses to listen to one eager training step.
 
-`state[0]` is the active recorder (a `memograd.capture.recorder.Recorder`) or None. The hot
+`modes.recorder` (per thread) is the active recorder (a `memograd.capture.recorder.Recorder`) or None. The hot
 paths check it once and tell the recorder what they just did, in array terms:
 
     Op.apply            an op's forward ran                 -> recorder.op(...)
@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import functools
 
-state = [None]
+from .modes import modes
+
 
 
 def not_replayable(what: str) -> None:
     """Python is about to look at a tensor's values (`.item()`, `bool()`, ...), which may send
     the next call down another path, or to change arrays behind the recorder's back (gradient
     clipping in NumPy): a step that does this cannot be replayed, only run eagerly."""
-    recorder = state[0]
+    recorder = modes.recorder
     if recorder is not None:
         recorder.not_replayable(what)
 
@@ -35,7 +36,7 @@ def array_step(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        recorder = state[0]
+        recorder = modes.recorder
         if recorder is None:
             return fn(*args, **kwargs)
         return recorder.array_step(fn, args, kwargs)
