@@ -1,110 +1,162 @@
-"""In-place updates: `+= -= *= /=`, `add_ sub_ mul_ div_ copy_ fill_ clamp_`, `x[i] = v`.
+"""In-place ops: `+= -= *= /=`, the methods ending in `_`, and `x[index] = value`.
 
-When nothing needs recording (inside `no_grad()`, or no tensor involved requires grad) the
-array is written in place, so views see the change and the usual manual step
-`with no_grad(): w -= lr * w.grad` touches no graph. The write bumps the tensor's version:
-a node that saved this tensor for backward then refuses to use the stale value.
+An in-place op writes into the tensor's own memory, so every alias (its base, its views, its
+`detach()`es) sees the change, and bumps the version counter they share: a node that saved the
+old values then refuses to run backward, as in PyTorch, instead of returning a wrong gradient.
 
-When the update must be recorded, it is computed out of place and the tensor is rebound to
-the result (its `grad_fn` becomes the update's node); the arrays saved by earlier nodes stay
-intact, so gradients remain correct."""
+While recording, the op is also recorded as PyTorch does: its node takes the tensor's old
+history as input and becomes the tensor's `grad_fn`; through a view, the view's base gets the
+new history instead (`autograd.views.copy_slices`), and every other view of that base follows.
+Under `no_grad()` (an optimizer step, a manual update) only the memory changes."""
 from __future__ import annotations
-from .autograd.modes import modes
 
 import numpy as np
 
-from .autograd import function, grad_mode, compile_hooks
-from .autograd.function import tick
-from .backend import array_module
-from .ops import arith, indexing
-from .ops.select import Where
-from .ops.shape import expand
+from .autograd import function, views
+from .autograd.modes import modes
+from .autograd.version import CLOCK
+from .ops import arith, convert, indexing
+
+_new = object.__new__
 
 
-def _needs_recording(tensor, other) -> bool:
-    return modes.grad_enabled and (
-        tensor._requires_grad or (isinstance(other, function.Tensor) and other._requires_grad)
-    )
+def apply(tensor, cls, others: tuple, name: str, **params):
+    """tensor <- cls(tensor, *others, **params), written into tensor's memory."""
+    check_writable(tensor, name)
+    if not _recording(tensor, others):
+        ctx = _new(cls)
+        ctx.saved = ()
+        try:
+            out = cls.forward(ctx, tensor._data, *(_array(o) for o in others), **params)
+        except (ValueError, TypeError, IndexError) as err:
+            raise type(err)(f"{name}: cannot write {', '.join(_describe(o) for o in others)} into "
+                            f"{_describe_target(tensor)}: {err}") from None
+        write(tensor, out, name)
+        return tensor
+    _check_history(tensor, name)
+    result = cls.apply(tensor, *others, **params)
+    node = result._grad_fn
+    if node is None:  # an integer result records nothing
+        write(tensor, result._data, name)
+        return tensor
+    _keep_saved_values(node, tensor, result._data)
+    write(tensor, result._data, name)
+    node.stamp = CLOCK.now
+    node.dtype = tensor._data.dtype
+    if tensor._view is None:
+        tensor._grad_fn = node
+        tensor._requires_grad = True
+    else:
+        views.copy_slices(tensor, node)
+    return tensor
 
 
-def _check_leaf(tensor, op: str) -> None:
-    if tensor._requires_grad and tensor.grad_fn is None:
-        raise RuntimeError(
-            f"{op}: a leaf tensor that requires grad cannot be changed in place while recording; "
-            "wrap the update in `with memograd.no_grad():`"
-        )
-
-
-_RECORDED = {np.add: arith.Add, np.subtract: arith.Sub, np.multiply: arith.Mul, np.true_divide: arith.Div}
-
-
-def update(tensor, ufunc, other, op: str):
-    """tensor = ufunc(tensor, other), in place."""
-    if _needs_recording(tensor, other):
-        _check_leaf(tensor, op)
-        return _rebind(tensor, _RECORDED[ufunc].apply(tensor, other))
-    value = other._data if isinstance(other, function.Tensor) else other
+def update(tensor, ufunc, other, name: str):
+    """tensor = ufunc(tensor, other) for + - * /: NumPy writes straight into the memory when
+    nothing records (the hot path of manual updates)."""
+    if _recording(tensor, (other,)):
+        return apply(tensor, _RECORDED[ufunc], (other,), name)
+    check_writable(tensor, name)
+    value = _array(other)
     try:
         ufunc(tensor._data, value, out=tensor._data, casting="same_kind")
     except (ValueError, TypeError) as err:
-        raise type(err)(f"{op}: cannot update a tensor of shape {tensor.shape} and dtype {tensor.dtype} "
-                        f"with {getattr(value, 'shape', type(value).__name__)}: {err}") from None
+        raise type(err)(f"{name}: cannot update a tensor of shape {tensor.shape} and dtype {tensor.dtype} "
+                        f"with {_describe(value)}: {err}") from None
     if modes.recorder is not None:  # memograd.compile records the write
         modes.recorder.inplace(ufunc, tensor, value)
     bump_version(tensor)
     return tensor
 
 
-def assign(tensor, value, op: str):
-    """tensor[...] = value (broadcast), in place."""
-    return setitem(tensor, Ellipsis, value, op)
-
-
-def setitem(tensor, index, value, op: str = "__setitem__"):
+def setitem(tensor, index, value):
+    """`tensor[index] = value`. Basic indexing writes through a view (`tensor[index].copy_(value)`,
+    as PyTorch does); integer-array and boolean indexing put the values in place as one op."""
     index = indexing.normalize_index(index)
-    if _needs_recording(tensor, value):
-        _check_leaf(tensor, op)
-        xp = array_module(tensor._data)
-        keep = xp.ones(tensor.shape, dtype=bool)
-        keep[index] = False
-        placed = indexing.IndexAdd.apply(_expand_value(value, tensor, index), shape=tensor.shape, index=index)
-        return _rebind(tensor, Where.apply(keep, tensor, placed))
-    value = value._data if isinstance(value, function.Tensor) else value
+    if indexing.is_basic(index):
+        apply(indexing.View.apply(tensor, index=index), convert.Assign, (value,), "__setitem__")
+    else:
+        apply(tensor, indexing.IndexPut, (value,), "__setitem__", index=index)
+
+
+def write(tensor, out, name: str) -> None:
+    """Copy `out` into tensor's memory and bump the version."""
     try:
-        tensor._data[index] = value
-    except (ValueError, IndexError, TypeError) as err:
-        raise type(err)(f"{op}: cannot write {getattr(value, 'shape', type(value).__name__)} "
-                        f"into index {indexing.describe(index)} of a tensor of shape {tensor.shape}: {err}") from None
+        np.copyto(tensor._data, out, casting="same_kind")
+    except (ValueError, TypeError) as err:
+        raise type(err)(f"{name}: a result of shape {_describe(out)} cannot be written in place into "
+                        f"{_describe_target(tensor)}: {err}") from None
     if modes.recorder is not None:
-        modes.recorder.setitem(tensor, index, value)
+        modes.recorder.setitem(tensor, Ellipsis, out)
     bump_version(tensor)
-    return tensor
-
-
-def _expand_value(value, tensor, index):
-    """The value broadcast to the shape `tensor[index]` has."""
-    target = tensor._data[index].shape
-    if not isinstance(value, function.Tensor):
-        return np.broadcast_to(np.asarray(value, dtype=tensor.dtype), target).copy()
-    return value if value.shape == target else expand(value, *target)
-
-
-def _rebind(tensor, result):
-    tensor._data = result._data
-    tensor.grad_fn = result.grad_fn
-    tensor._requires_grad = result._requires_grad
-    tensor._base = None
-    # No version bump: the old memory, which earlier nodes may have saved, is left intact,
-    # and the tensor now owns fresh memory. Bumping would make those nodes refuse to run.
-    return tensor
 
 
 def bump_version(tensor) -> None:
-    """Record that the memory behind `tensor` changed (views share their base's version).
-    A node whose saved *output* is this memory is marked stale as well."""
-    root = tensor._root()
-    root._version = tick()
-    for t in (tensor, root):
-        node = t.grad_fn
-        if node is not None and node.saves_output and node.saved:
-            node.stamp = -1
+    """Record that the memory behind `tensor` changed (its views and detach()es share the count)."""
+    tensor._shared_counter().bump()
+
+
+def check_writable(tensor, name: str) -> None:
+    array = tensor._data
+    if any(step == 0 and n > 1 for step, n in zip(array.strides, array.shape)):
+        raise RuntimeError(
+            f"{name}: unsupported operation: more than one element of the written-to tensor (shape "
+            f"{tensor.shape}) refers to a single memory location (an expand()ed tensor). Please clone() "
+            "the tensor before performing the operation.")
+
+
+def _recording(tensor, others) -> bool:
+    if not modes.grad_enabled:
+        return False
+    return tensor.requires_grad or any(isinstance(o, function.Tensor) and o.requires_grad for o in others)
+
+
+def _check_history(tensor, name: str) -> None:
+    """The in-place changes PyTorch refuses while recording."""
+    info = tensor._view
+    if info is None:
+        if tensor._requires_grad and tensor._grad_fn is None:
+            raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place "
+                               "operation; wrap the update in `with memograd.no_grad():`")
+        return
+    base = info.base
+    if base._requires_grad and base._grad_fn is None:
+        raise RuntimeError(f"{name}: a view of a leaf Variable that requires grad is being used in an in-place "
+                           "operation; wrap the update in `with memograd.no_grad():`")
+    if info.multi and base._requires_grad:
+        raise RuntimeError(
+            f"{name}: this view is one of several outputs of split/chunk/unbind, and such views may not be "
+            "modified in place while recording; clone() the output first (as in PyTorch)")
+
+
+def _keep_saved_values(node, tensor, out) -> None:
+    """The op's node may have saved the tensor's old values, which are about to be overwritten:
+    keep a copy of those (PyTorch's original_self). A saved output becomes the tensor's own
+    memory, watched by its version counter, as when PyTorch saves an in-place op's result."""
+    memory = tensor._data
+    if node.saves_inputs:
+        node.saved = tuple(v.copy() if isinstance(v, np.ndarray) and v is not out and np.may_share_memory(v, memory)
+                           else v for v in node.saved)
+        node.saved_src = tuple(None if s is tensor else s for s in node.saved_src)
+    if node.guards_output:
+        if node.saves_output and node.saved and node.saved[-1] is out:
+            node.saved = node.saved[:-1] + (memory,)
+        node.out_counter = tensor._shared_counter()
+
+
+def _array(value):
+    return value._data if isinstance(value, function.Tensor) else value
+
+
+def _describe_target(tensor) -> str:
+    seen = f"a tensor of shape {tuple(tensor.shape)} and dtype {tensor.dtype}"
+    if tensor._view is not None:
+        seen += f" (a view of a tensor of shape {tuple(tensor._view.base.shape)})"
+    return seen
+
+
+def _describe(value) -> str:
+    return str(tuple(value.shape)) if hasattr(value, "shape") else type(value).__name__
+
+
+_RECORDED = {np.add: arith.Add, np.subtract: arith.Sub, np.multiply: arith.Mul, np.true_divide: arith.Div}

@@ -8,7 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from .autograd import function as _function
+from .autograd import views
 from .autograd.function import AccumulateGrad
+from .autograd.version import VersionCounter
 from .tensor_api.arithmetic import ArithmeticMethods
 from .tensor_api.conversion import ConversionMethods
 from .tensor_api.inplace_methods import InplaceMethods
@@ -26,7 +28,7 @@ class Tensor(ValueMethods, ConversionMethods, ArithmeticMethods, ReductionMethod
     tensor([2., 4.])
     """
 
-    __slots__ = ("__weakref__", "_accum", "_base", "_data", "_requires_grad", "_version", "grad", "grad_fn")
+    __slots__ = ("__weakref__", "_accum", "_counter", "_data", "_grad_fn", "_requires_grad", "_view", "grad")
     # NumPy must not treat a Tensor as an array in `ndarray * tensor`: return NotImplemented
     # so that Python calls Tensor.__rmul__ and the result is a tensor that records.
     __array_ufunc__ = None
@@ -34,9 +36,9 @@ class Tensor(ValueMethods, ConversionMethods, ArithmeticMethods, ReductionMethod
     def __init__(self, data, requires_grad: bool = False):
         self._data = np.asarray(data._data if isinstance(data, Tensor) else data)
         self.grad = None
-        self.grad_fn = None
-        self._version = 0
-        self._base = None
+        self._grad_fn = None
+        self._counter = None
+        self._view = None
         self._accum = None
         self._requires_grad = False
         if requires_grad:
@@ -50,17 +52,25 @@ class Tensor(ValueMethods, ConversionMethods, ArithmeticMethods, ReductionMethod
         t = _new(Tensor)
         t._data = data
         t.grad = None
-        t.grad_fn = grad_fn
+        t._grad_fn = grad_fn
         t._requires_grad = grad_fn is not None
-        t._version = 0
-        t._base = None
+        t._counter = None  # made on the first in-place change, view or detach()
+        t._view = None
         t._accum = None
         return t
 
     # ---- autograd state ----------------------------------------------------------------
 
     @property
+    def grad_fn(self):
+        if self._view is not None:
+            views.refresh(self)
+        return self._grad_fn
+
+    @property
     def requires_grad(self) -> bool:
+        if self._view is not None:
+            views.refresh(self)
         return self._requires_grad
 
     @requires_grad.setter
@@ -88,21 +98,38 @@ class Tensor(ValueMethods, ConversionMethods, ArithmeticMethods, ReductionMethod
             self._accum = AccumulateGrad(self)
         return self._accum
 
-    def _root(self) -> Tensor:
-        """The tensor whose memory this one views (itself if none): views share a version."""
-        return self._base if self._base is not None else self
-
     @property
     def _node(self):
         """The node that receives this tensor's gradient."""
-        return self.grad_fn if self.grad_fn is not None else self._accumulator()
+        return self.grad_fn or self._accumulator()
+
+    # ---- memory shared with other tensors ----------------------------------------------
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes the memory behind this tensor has seen (shared by a base,
+        its views and its detach()es)."""
+        return 0 if self._counter is None else self._counter.value
+
+    def _shared_counter(self) -> VersionCounter:
+        if self._counter is None:
+            self._counter = VersionCounter()
+        return self._counter
+
+    @property
+    def _base(self) -> Tensor | None:
+        """The tensor whose memory this view shares (None if this is not a view)."""
+        return None if self._view is None else self._view.base
+
+    def _is_view(self) -> bool:
+        return self._view is not None
 
     def retain_grad(self) -> None:
         """Keep `.grad` for this non-leaf tensor too after backward()."""
         if not self._requires_grad:
             raise RuntimeError("retain_grad: the tensor does not require grad")
         if self.grad_fn is not None:
-            self.grad_fn.retained = self
+            self._grad_fn.retained = self
 
     @property
     def retains_grad(self) -> bool:
@@ -115,13 +142,15 @@ class Tensor(ValueMethods, ConversionMethods, ArithmeticMethods, ReductionMethod
         backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
-        """The same data (shared memory), cut off from the graph."""
+        """The same memory and version counter, cut off from the graph."""
         t = Tensor._make(self._data, None)
-        t._base = self._root()
+        t._counter = self._shared_counter()
         return t
 
     def detach_(self) -> Tensor:
-        self.grad_fn = None
+        if self._view is not None:
+            raise RuntimeError("detach_: cannot detach a view in place; use detach() instead")
+        self._grad_fn = None
         self._requires_grad = False
         return self
 

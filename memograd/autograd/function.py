@@ -3,22 +3,14 @@ inputs came from (`next`) and what its backward needs (`saved`). Built-in ops an
 `Function`s share this class; they differ only in what their forward sees (arrays for the
 built-ins, which is faster; tensors for user code, as in PyTorch)."""
 from __future__ import annotations
-from .modes import modes
 
 import weakref
 
-from . import anomaly, grad_mode, compile_hooks
+import numpy as np
 
-# The version clock. An in-place op stamps the tensor it changes with a fresh tick; a node
-# records the tick at which it was made. A saved tensor stamped later than its node was
-# changed after being saved, and backward refuses it. Nodes only look at tensors when the
-# clock moved at all, so the check is one integer comparison per node in the common case.
-clock = [0]
-
-
-def tick() -> int:
-    clock[0] += 1
-    return clock[0]
+from . import anomaly, grad_mode
+from .modes import modes
+from .version import CLOCK, VersionCounter
 
 
 class Node:
@@ -27,11 +19,12 @@ class Node:
     input needs no gradient. `shape`/`dtype` describe the op's output: gradients arriving
     here are reduced and cast to them in exactly one place, the engine."""
 
-    __slots__ = ("next", "saved", "saved_src", "stamp", "shape", "dtype", "retained", "__weakref__")
+    __slots__ = ("next", "saved", "saved_src", "stamp", "shape", "dtype", "retained", "out_counter", "__weakref__")
 
     tensor_io = False  # True for user Functions: their backward sees tensors, not arrays
     saves_inputs = False
     saves_output = False
+    guards_output = False
 
     @property
     def name(self) -> str:
@@ -58,13 +51,15 @@ class Node:
         return self.saved
 
     def check_versions(self) -> None:
-        if clock[0] <= self.stamp:
+        """Refuse to run if a value saved for this rule was changed in place since (see version.py)."""
+        if CLOCK.now <= self.stamp:
             return
-        if self.stamp < 0:
-            raise_modified(self, "its output")
-        for src in self.saved_src:
-            if isinstance(src, Tensor) and src._root()._version > self.stamp:
-                raise_modified(self, f"a saved input of shape {src.shape}")
+        for i, src in enumerate(self.saved_src):
+            counter = getattr(src, "_counter", None)
+            if counter is not None and counter.stamp > self.stamp:
+                raise_modified(self, f"input {i}, of shape {tuple(src.shape)},", counter.value)
+        if self.guards_output and self.out_counter.stamp > self.stamp:
+            raise_modified(self, f"its output, of shape {self.shape},", self.out_counter.value)
 
 
 def raise_freed(node: Node):
@@ -75,11 +70,11 @@ def raise_freed(node: Node):
     )
 
 
-def raise_modified(node: Node, what: str):
+def raise_modified(node: Node, what: str, version: int):
     raise RuntimeError(
-        f"{node.name}: {what} was modified by an in-place operation after the forward pass "
-        "saved it for backward; the gradient would be wrong. Clone the tensor before "
-        "changing it in place, or change it after backward()."
+        f"one of the variables needed for gradient computation has been modified by an in-place "
+        f"operation: {what} saved by {node.name}, is at version {version}, a later version than "        "the one saved (an in-place change after the forward pass), so the gradient would be wrong. "
+        "Clone the tensor before changing it in place, or change it after backward()."
     )
 
 
@@ -126,7 +121,13 @@ class Op(Node):
     __slots__ = ()
     saves_inputs = False
     saves_output = False
+    guards_output = False  # backward needs the output as it was (saved, or as a mask of it)
     is_view = False  # the output shares memory with input 0
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.saves_output:
+            cls.guards_output = True
 
     @classmethod
     def apply(cls, *args, **params):
@@ -138,9 +139,11 @@ class Op(Node):
         for arg in args:
             if isinstance(arg, Tensor):
                 arrays.append(arg._data)
+                if arg._view is not None:
+                    views.refresh(arg)
                 if arg._requires_grad:
                     record = True
-                    edges.append(arg.grad_fn or arg._accumulator())
+                    edges.append(arg._grad_fn or arg._accumulator())
                 else:
                     edges.append(None)
             else:
@@ -156,20 +159,16 @@ class Op(Node):
             out = modes.recorder.op(cls, ctx, args, params, out, edges)
         if not (record and modes.grad_enabled) or out.dtype.kind not in "fc":
             result = Tensor._make(out, None)
-            if cls.is_view and isinstance(args[0], Tensor):  # unrecorded views share memory too
-                result._base = args[0]._root()
-            return result
-        ctx.next = tuple(edges)
-        ctx.stamp = clock[0]
-        ctx.shape = out.shape
-        ctx.dtype = out.dtype
-        ctx.retained = None
-        ctx.saved_src = args if cls.saves_inputs else ()
-        result = Tensor._make(out, ctx)
-        if modes.anomaly:
-            anomaly.remember_origin(ctx)
-        if cls.is_view:
-            result._base = args[0]._root()
+        else:
+            finish_node(ctx, edges, out)
+            ctx.saved_src = args if cls.saves_inputs else ()
+            result = Tensor._make(out, ctx)
+            if cls.guards_output:
+                ctx.out_counter = result._counter = VersionCounter()
+            if modes.anomaly:
+                anomaly.remember_origin(ctx)
+        if cls.is_view and np.may_share_memory(out, arrays[0]):
+            views.record_view(result, args[0], cls, params)
         return result
 
     def saved_as_tensors(self) -> tuple:
@@ -185,6 +184,25 @@ class Op(Node):
         if self.saves_output:
             values[-1] = Tensor._make(values[-1], self)
         return tuple(values)
+
+
+def finish_node(ctx: Node, edges, out) -> None:
+    ctx.next = tuple(edges)
+    ctx.stamp = CLOCK.now
+    ctx.shape = out.shape
+    ctx.dtype = out.dtype
+    ctx.retained = None
+
+
+def make_node(cls, edge, array, params: dict):
+    """A node of the one-input op `cls` taking `array` (whose gradient goes to `edge`), and
+    the op's output: how a view rebuilds its node from its base's history."""
+    ctx = _new(cls)
+    ctx.saved = ()
+    out = cls.forward(ctx, array, **params)
+    finish_node(ctx, (edge,), out)
+    ctx.saved_src = ()
+    return ctx, out
 
 
 _new = object.__new__
@@ -251,7 +269,7 @@ class Function:
         ctx.next = tuple(
             (a.grad_fn or a._accumulator()) if isinstance(a, Tensor) and a._requires_grad else None for a in args
         )
-        ctx.stamp = clock[0]
+        ctx.stamp = CLOCK.now
         ctx.retained = None
         ctx.saved_src = tuple(v if isinstance(v, Tensor) else None for v in ctx.saved)
         ctx.n_outputs = len(outs)
@@ -290,3 +308,7 @@ class _UserNode(FunctionCtx):
 
     def saved_as_tensors(self) -> tuple:
         return self.saved
+
+
+# views.py builds on the classes above (CopySlices is a Node), so it is imported last.
+from . import views  # noqa: E402

@@ -3,7 +3,10 @@ each gradient to its input's dtype, so a float64 view of a float32 tensor gets f
 gradients back."""
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd.function import Op
+from ..backend import array_module
 
 
 class Clone(Op):
@@ -28,3 +31,21 @@ class Cast(Op):
     @staticmethod
     def backward(ctx, grad_out):
         return grad_out
+
+
+class Assign(Op):
+    """`x.copy_(value)` and `x.fill_(value)` as an op: the output is `value` broadcast to x's
+    shape and cast to x's dtype; x's old values get no gradient, `value` gets all of it (summed
+    back to its shape by the engine)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, value):
+        out = np.empty_like(x) if isinstance(x, np.ndarray) else array_module(x).empty_like(x)
+        out[...] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return None, grad_out

@@ -58,10 +58,18 @@ class GetItem(Op):
 
 
 class View(GetItem):
-    """Basic indexing: the result shares memory with the input."""
+    """Basic indexing: the result shares memory with the input (a 0-d view for single elements,
+    as in PyTorch, where NumPy would return a copied scalar)."""
 
     __slots__ = ()
     is_view = True
+
+    @staticmethod
+    def forward(ctx, x, index):
+        out = GetItem.forward(ctx, x, index)
+        if not isinstance(out, np.ndarray):
+            out = x[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
+        return out
 
 
 class IndexAdd(Op):
@@ -78,6 +86,31 @@ class IndexAdd(Op):
     @staticmethod
     def backward(ctx, grad_out):
         return grad_out[ctx.index]
+
+
+class IndexPut(Op):
+    """`x[index] = values` with integer-array or boolean indexing, as one op: the written
+    positions take their gradient from `values`, the others keep theirs."""
+
+    __slots__ = ("index",)
+
+    @staticmethod
+    def forward(ctx, x, values, index):
+        ctx.index = index
+        xp = array_module(x)
+        written = xp.zeros(x.shape, dtype=bool)
+        written[index] = True
+        ctx.save_for_backward(written)
+        out = x.copy()
+        out[index] = values
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        from . import dual
+
+        (written,) = ctx.saved
+        return dual.where(written, 0.0, grad_out), grad_out[ctx.index]
 
 
 def describe(index) -> str:

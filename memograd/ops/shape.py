@@ -256,7 +256,16 @@ def split(x, split_size_or_sections, dim: int = 0) -> tuple:
     for size in sizes:
         pieces.append(x[lead + (slice(start, start + size),)])
         start += size
-    return tuple(pieces)
+    return several_views(tuple(pieces))
+
+
+def several_views(pieces: tuple) -> tuple:
+    """Mark the outputs of split/chunk/unbind: PyTorch refuses to change them in place while
+    recording (their gradients are gathered by one node)."""
+    for piece in pieces:
+        if piece._view is not None:
+            piece._view.multi = True
+    return pieces
 
 
 def chunk(x, chunks: int, dim: int = 0) -> tuple:

@@ -170,7 +170,12 @@ class Sigmoid(Op):
 
 
 class Relu(Op):
+    """Saves a mask of where x > 0 (an int8 view of the comparison: NumPy multiplies float32
+    by int8 faster than by bool). The mask is the output's sign, so the output is guarded as
+    if it were saved: changing it in place makes backward raise, as in PyTorch."""
+
     __slots__ = ()
+    guards_output = True
 
     @staticmethod
     def forward(ctx, x):

@@ -24,6 +24,20 @@ class ShapeMethods:
     expand = shape_ops.expand
     repeat = shape_ops.repeat
 
+    def t(self) -> Tensor:
+        """Transpose of a matrix; a tensor of fewer than 2 dimensions is returned as a view of itself."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        return shape_ops.transpose(self, 0, 1) if self.ndim == 2 else self[...]
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        """The `length` elements from `start` along `dim`, as a view."""
+        dim = dim % self.ndim
+        start = start % self.shape[dim] if start < 0 else start
+        if start + length > self.shape[dim] or length < 0:
+            raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({self.shape[dim]})")
+        return self[(slice(None),) * dim + (slice(start, start + length),)]
+
     def view_as(self, other: Tensor) -> Tensor:
         return shape_ops.reshape(self, other.shape)
 
@@ -48,7 +62,7 @@ class ShapeMethods:
 
     def unbind(self, dim: int = 0) -> tuple:
         lead = (slice(None),) * (dim % self.ndim)
-        return tuple(self[lead + (i,)] for i in range(self.shape[dim]))
+        return shape_ops.several_views(tuple(self[lead + (i,)] for i in range(self.shape[dim])))
 
     def __getitem__(self, index):
         return indexing.getitem(self, index)
