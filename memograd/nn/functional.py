@@ -73,6 +73,16 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     return _unbatched(input, lambda x: _conv.conv2d(x, weight, bias, stride, padding, dilation))
 
 
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """2-D transposed convolution of (N, in, H, W) with weights (in, out, KH, KW): the gradient of
+    conv2d with respect to its input, so it upsamples by `stride`."""
+    if groups != 1:
+        raise NotImplementedError("torch.nn.functional.conv_transpose2d: groups != 1 is not supported")
+    return _unbatched(input, lambda x: _conv.conv_transpose2d(x, weight, bias, stride, padding, output_padding,
+                                                              dilation))
+
+
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False) -> Tensor:
     return _unbatched(input, lambda x: _pool.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode,
@@ -342,6 +352,7 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "conv2d",
+    "conv_transpose2d",
     "cross_entropy",
     "dropout",
     "embedding",

@@ -11,7 +11,7 @@ Each op is a class with `forward` and `backward` side by side, in the file of it
     softmax   Softmax LogSoftmax
     convert   Clone Cast
     linear    Linear (x @ W.T + b, fused)
-    conv      Conv2d ConvGradInput ConvGradWeight
+    conv      Conv2d ConvGradInput (also conv_transpose2d's forward) ConvGradWeight
     pool      MaxPool2d WindowSum WindowSpread (average pooling and its gradient)
     activation Erf Gelu LeakyRelu Softplus
     losses    CrossEntropy (softmax + cross-entropy, fused) ClassCrossEntropy (the same, class

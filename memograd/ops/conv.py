@@ -8,7 +8,8 @@ Three ops close the family under differentiation, so `create_graph=True` works t
     ConvGradInput(g, w)   dx = the adjoint of Conv2d in x   (col2im, a "transposed conv")
     ConvGradWeight(x, g)  dw = the correlation of x with g
 
-Each one's backward is made of the other two. In plain backprop the same rules call the
+Each one's backward is made of the other two. A transposed convolution (`conv_transpose2d`,
+at the end) is ConvGradInput read the other way round, so it needs no op of its own. In plain backprop the same rules call the
 array functions directly, without building nodes."""
 from __future__ import annotations
 
@@ -207,7 +208,12 @@ class ConvGradInput(Op):
     @staticmethod
     def backward(ctx, grad_out):
         g, weight = ctx.saved
-        return conv(grad_out, weight, ctx.geo), conv_grad_weight(grad_out, g, weight.shape, ctx.geo)
+        g_edge, w_edge = ctx.next
+        # As a transposed convolution's forward, g is often a net's input (a GAN's noise), so
+        # skip the gradients nobody needs, as Conv2d does.
+        grad_g = conv(grad_out, weight, ctx.geo) if g_edge is not None else None
+        grad_w = conv_grad_weight(grad_out, g, weight.shape, ctx.geo) if w_edge is not None else None
+        return grad_g, grad_w
 
 
 class ConvGradWeight(Op):
@@ -254,3 +260,46 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     """Cross-correlate (N, C, H, W) with (O, C, KH, KW) weights, as `torch.nn.functional.conv2d`."""
     kernel = tuple(weight.shape[2:])
     return Conv2d.apply(x, weight, bias, geo=make_geometry(kernel, stride, padding, dilation))
+
+
+# ---- transposed convolution ----------------------------------------------------------------
+# conv_transpose2d(x, w) is the adjoint in its input of the convolution with the same weight and
+# geometry: x (N, in, H, W) plays the output gradient, and the (in, out, KH, KW) weight is that
+# convolution's (O, C, KH, KW) weight. So its forward is ConvGradInput, and its backward is
+# ConvGradInput's: a convolution for x, a weight gradient for w. No second im2col.
+
+
+def transposed_out_size(n: int, k: int, stride: int, pad: int, dilation: int, output_padding: int) -> int:
+    """The size whose convolution (same k, stride, pad, dilation) has n outputs, plus output_padding."""
+    return (n - 1) * stride - 2 * pad + dilation * (k - 1) + 1 + output_padding
+
+
+def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1):
+    """(N, in, H, W) with weights (in, out, KH, KW) -> (N, out, OH, OW), as
+    `torch.nn.functional.conv_transpose2d` with groups=1:
+    OH = (H - 1) * stride - 2 * padding + dilation * (KH - 1) + output_padding + 1."""
+    if isinstance(padding, str):
+        raise ValueError(f"conv_transpose2d: padding must be an int or a pair of ints, got {padding!r}")
+    if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[0]:
+        raise ValueError(f"conv_transpose2d: input {tuple(x.shape)} and weight {tuple(weight.shape)} do not fit "
+                         f"(expected (N, {weight.shape[0] if weight.ndim == 4 else 'in'}, H, W))")
+    kernel = tuple(weight.shape[2:])
+    geo = make_geometry(kernel, stride, padding, dilation)
+    extra = pair(output_padding, "output_padding")
+    for op, s, d in zip(extra, geo.stride, geo.dilation):
+        if op < 0 or (op >= s and op >= d):
+            raise ValueError(f"conv_transpose2d: output padding must be smaller than either stride or dilation, "
+                             f"got output_padding {extra}, stride {geo.stride}, dilation {geo.dilation}")
+        if op >= s:
+            # The adjoint convolution would then see more rows than the input has.
+            raise NotImplementedError("torch.nn.functional.conv_transpose2d with output_padding >= stride "
+                                      "(allowed by PyTorch when smaller than dilation) is not supported")
+    out_hw = tuple(transposed_out_size(n, k, s, p, d, op) for n, k, s, p, d, op in
+                   zip(x.shape[2:], kernel, geo.stride, geo.pads[::2], geo.dilation, extra))
+    if min(out_hw) < 1:
+        raise ValueError(f"conv_transpose2d: input {tuple(x.shape)} with kernel {kernel}, stride {geo.stride}, "
+                         f"padding {geo.pads[::2]} gives an empty output {out_hw}")
+    out = ConvGradInput.apply(x, weight, in_shape=(x.shape[0], weight.shape[1]) + out_hw, geo=geo)
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1, 1)
+    return out
