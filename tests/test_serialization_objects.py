@@ -6,6 +6,7 @@ import os
 import pickle
 import subprocess
 import sys
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -215,7 +216,7 @@ def test_class_saved_under_another_name_loads_with_a_named_entry(tmp_path):
 def test_memograd_serialization_is_a_module_attribute():
     code = ("import memograd as torch; assert callable(torch.serialization.safe_globals); "
             "assert torch.serialization.get_safe_globals() == []")
-    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
 
 
 # ---- files that must only raise ---------------------------------------------------------------------
