@@ -77,7 +77,7 @@ def isnan(x: Tensor) -> Tensor:
     return x.isnan()
 
 
-_SUBMODULES = ("nn", "optim", "utils", "explain", "io", "cli")
+_SUBMODULES = ("nn", "optim", "utils", "explain", "io", "cli", "serialization")
 
 
 def __getattr__(name: str):
@@ -101,15 +101,18 @@ def compile(fn=None):  # noqa: A001 - PyTorch's name
     return _compile(fn)
 
 
-def save(obj, path) -> None:
-    """Save a state_dict or checkpoint as safetensors (atomically; see memograd.io)."""
+def save(obj, f, pickle_module=None, pickle_protocol: int = 2, _use_new_zipfile_serialization: bool = True,
+         _disable_byteorder_record: bool = False) -> None:
+    """Save a state_dict, checkpoint or whole nn.Module as safetensors (atomically; see memograd.io)."""
     from .io import save as _save
 
-    _save(obj, path)
+    _save(obj, f, pickle_module, pickle_protocol, _use_new_zipfile_serialization, _disable_byteorder_record)
 
 
-def load(path, map_location=None, weights_only: bool = True):
-    """Load what `save` wrote; never runs code from the file (see memograd.io)."""
+def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None = None, mmap: bool | None = None,
+         **pickle_load_args):
+    """Load what `save` wrote; never runs code from the file. Objects of classes not allowlisted
+    with memograd.serialization.add_safe_globals need weights_only=False (see memograd.io)."""
     from .io import load as _load
 
-    return _load(path)
+    return _load(f, map_location, pickle_module, weights_only=weights_only, mmap=mmap, **pickle_load_args)

@@ -176,7 +176,8 @@ def test_structure_is_a_readable_json_tree(checkpoint, tmp_path):
 @pytest.mark.parametrize("bad, where", [
     ({"a": {"b": object()}}, r"\['a'\]\['b'\]"),
     ({"c": [1, np.zeros(2, np.complex128)]}, r"complex128 at obj\['c'\]\[1\]"),
-    ({"s": {1, 2}}, "set"),
+    ({"f": len}, "function"),
+    ({"s": {1, (2, lambda: 3)}}, "function"),
     ({"o": np.array([None], dtype=object)}, "object"),
 ])
 def test_unsaveable_objects_name_their_place(bad, where, tmp_path):

@@ -1,6 +1,12 @@
-"""The one error type of memograd's checkpoint files."""
+"""The error types of memograd's checkpoint files."""
+import pickle
 
 
 class CheckpointError(ValueError):
     """A file that is not a readable memograd/safetensors checkpoint; the message names the file
     (and the entry, when one entry is at fault)."""
+
+
+class WeightsOnlyLoadError(CheckpointError, pickle.UnpicklingError):
+    """`load(weights_only=True)` met a class that is not allowlisted. It is also an
+    UnpicklingError, the type PyTorch raises here, so `except pickle.UnpicklingError` still works."""

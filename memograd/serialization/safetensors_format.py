@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .errors import CheckpointError
+from .foreign import describe_foreign
 
 _ITEMSIZE = {"BOOL": 1, "U8": 1, "I8": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
              "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8}
@@ -67,7 +68,13 @@ def from_bytes(raw: bytes, where: str) -> tuple[dict[str, np.ndarray], dict[str,
     from safetensors import SafetensorError
     from safetensors.numpy import load
 
-    header = read_header(raw, where)
+    try:
+        header = read_header(raw, where)
+    except CheckpointError:
+        foreign = describe_foreign(raw)
+        if foreign is None:
+            raise
+        raise CheckpointError(f"{where}: cannot load {foreign}") from None
     try:
         arrays = load(raw)
     except (SafetensorError, ValueError, TypeError) as err:
