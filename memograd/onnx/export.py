@@ -20,6 +20,7 @@ class Exporter:
         self.inputs = {id(t): name for t, name in zip(traced_inputs, input_names) if isinstance(t, Tensor)}
         named = list(model.named_parameters()) + list(model.named_buffers())
         self.state_names = {id(t): name for name, t in named}
+        self.module_names = {id(m): name or type(m).__name__ for name, m in model.named_modules()}
         self.names: dict = {}  # id(item) -> value name
         self.shapes: dict = {}  # value name -> the shape it had in the traced forward
         self.params: list = []  # initializer names of parameters and buffers
@@ -101,7 +102,6 @@ def export(model, args=(), f=None, *, kwargs=None, export_params: bool = True, v
     output_names = default_names(output_names, len(outputs), "output")
 
     ex = Exporter(model, traced, input_names, opset)
-    ex.module_names = {id(m): name or type(m).__name__ for name, m in model.named_modules()}
     for item, kids in walk(outputs, calls):
         ex.translate(item, kids, calls)
     dynamic = dynamic_axis_names(dynamic_axes)
