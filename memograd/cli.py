@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default="runs/latest", metavar="RUN_DIR", help="run folder (default: %(default)s)")
     train.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint")
     train.add_argument("--diagnose", action="store_true", help="record gradient flow; writes gradflow.png")
+    train.add_argument("--tensorboard", metavar="DIR", help="also log each epoch's losses, accuracies and learning "
+                       "rate as TensorBoard event files in DIR (needs the tensorboard package)")
     train.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     evaluate = commands.add_parser("evaluate", help="test accuracy, precision/recall, confusion matrix of a run")
@@ -70,14 +72,15 @@ def run(args: argparse.Namespace) -> int:
         from .training import TrainConfig, train
 
         if args.resume:
-            train(TrainConfig(), args.resume, resume=True, quiet=args.quiet, diagnose=args.diagnose)
+            train(TrainConfig(), args.resume, resume=True, quiet=args.quiet, diagnose=args.diagnose,
+                  tensorboard=args.tensorboard)
             return 0
         config = TrainConfig(dataset=args.dataset, model=args.model, hidden=args.hidden,
                              activation=args.activation, epochs=args.epochs, batch_size=args.batch_size,
                              optimizer=args.optimizer, lr=args.lr, weight_decay=args.weight_decay,
                              scheduler=args.scheduler, dropout=args.dropout,
                              label_smoothing=args.label_smoothing, seed=args.seed)
-        train(config, args.out, quiet=args.quiet, diagnose=args.diagnose)
+        train(config, args.out, quiet=args.quiet, diagnose=args.diagnose, tensorboard=args.tensorboard)
         return 0
     if args.command == "evaluate":
         from .training.inference import evaluate
@@ -104,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`memograd evaluate RUN | head`): not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's final flush
         return 0
-    except (ValueError, FileNotFoundError, RuntimeError, OSError, KeyError) as err:
+    except (ValueError, FileNotFoundError, RuntimeError, OSError, KeyError, ImportError) as err:
         message = str(err) if not isinstance(err, KeyError) else f"missing entry {err}"
         message = " ".join(line.strip() for line in message.splitlines() if line.strip())  # one line
         print(f"memograd {args.command}: error: {message}", file=sys.stderr)

@@ -93,8 +93,9 @@ class Run:
 
 
 def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, quiet: bool = False,
-          diagnose: bool = False) -> dict:
-    """Train (or resume) the run in `run_dir`; returns the final metrics."""
+          diagnose: bool = False, tensorboard: str | Path | None = None) -> dict:
+    """Train (or resume) the run in `run_dir`; returns the final metrics. With `tensorboard`,
+    each epoch's losses, accuracies and learning rate also go to event files in that folder."""
     run_dir = Path(run_dir)
     if resume:
         config = TrainConfig.load(run_dir / CONFIG)
@@ -119,10 +120,13 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, quiet:
         from ..explain import GradientMonitor
 
         monitor = GradientMonitor(run.model)
+    board = open_board(tensorboard, run.epoch) if tensorboard is not None else None
     try:
         while run.epoch < config.epochs:
             record = train_epoch(run, quiet, monitor)
             records.append(record)
+            if board is not None:
+                log_epoch(board, record)
             rewrite_metrics(run_dir / METRICS, records)
             run.save_checkpoint()  # after the metrics line: a kill in between only repeats an epoch's line
             say(quiet, f"epoch {record['epoch']:3d}/{config.epochs}  train loss {record['train_loss']:.4f}  "
@@ -131,6 +135,9 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, quiet:
     except KeyboardInterrupt:
         say(False, f"\ninterrupted after epoch {run.epoch}; continue with: memograd train --resume {run_dir}")
         raise
+    finally:
+        if board is not None:
+            board.close()
     plot_curves(records, run_dir / CURVES)
     logits, labels, test_loss = infer(run.model, run.data.test, label_smoothing=config.label_smoothing)
     accuracy = float((logits.argmax(1) == labels).mean())
@@ -149,9 +156,10 @@ def train_epoch(run: Run, quiet: bool, monitor=None) -> dict:
     model.train()
     batches = run.loader(run.epoch)
     progress = progress_bar(batches, run.epoch + 1, run.config.epochs, quiet)
-    total, count = 0.0, 0
+    total, count, correct = 0.0, 0, 0
     for x, y in progress:
-        loss = F.cross_entropy(model(x), y, label_smoothing=run.config.label_smoothing)  # forward: the loss now
+        logits = model(x)
+        loss = F.cross_entropy(logits, y, label_smoothing=run.config.label_smoothing)  # forward: the loss now
         optimizer.zero_grad()
         loss.backward()                                # backprop: d(loss)/d(every parameter)
         if monitor is not None:
@@ -163,6 +171,7 @@ def train_epoch(run: Run, quiet: bool, monitor=None) -> dict:
             run.scheduler.step()
         total += loss.item() * len(y)
         count += len(y)
+        correct += int((logits.argmax(1) == y).sum().item())  # over the epoch, in train mode
         if hasattr(progress, "set_postfix"):
             progress.set_postfix(loss=f"{total / count:.4f}", refresh=False)
     logits, labels, val_loss = infer(model, run.val_set, label_smoothing=run.config.label_smoothing)
@@ -173,9 +182,28 @@ def train_epoch(run: Run, quiet: bool, monitor=None) -> dict:
         else:
             run.scheduler.step()
     run.epoch += 1
-    return {"epoch": run.epoch, "train_loss": total / max(count, 1), "val_loss": val_loss,
+    return {"epoch": run.epoch, "train_loss": total / max(count, 1), "train_accuracy": correct / max(count, 1),
+            "val_loss": val_loss,
             "val_accuracy": float((logits.argmax(1) == labels).mean()), "lr": lr,
             "seconds": time.perf_counter() - start}
+
+
+def open_board(folder, epochs_done: int):
+    """A SummaryWriter for `folder`. A resumed run purges what a stopped one logged after its
+    last checkpoint, so each epoch has one point."""
+    from ..utils.tensorboard import SummaryWriter
+
+    return SummaryWriter(str(folder), purge_step=epochs_done + 1 if epochs_done else None)
+
+
+def log_epoch(board, record: dict) -> None:
+    step = record["epoch"]
+    board.add_scalar("loss/train", record["train_loss"], step)
+    board.add_scalar("loss/val", record["val_loss"], step)
+    board.add_scalar("accuracy/train", record["train_accuracy"], step)
+    board.add_scalar("accuracy/val", record["val_accuracy"], step)
+    board.add_scalar("lr", record["lr"], step)
+    board.flush()  # an epoch is long: make its points visible in TensorBoard now
 
 
 def progress_bar(batches, epoch: int, epochs: int, quiet: bool):
