@@ -8,6 +8,7 @@ from ..autograd.function import Op
 
 class Clone(Op):
     __slots__ = ()
+    backward_flops_per_element = 0
 
     @staticmethod
     def forward(ctx, x):
@@ -20,6 +21,7 @@ class Clone(Op):
 
 class Cast(Op):
     __slots__ = ()
+    backward_flops_per_element = 1  # the engine's cast back to the input's dtype
 
     @staticmethod
     def forward(ctx, x, dtype):
