@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import memograd.ops as ops
+from memograd import ops
 from memograd.ops.activation import erf
 
 
@@ -34,7 +34,7 @@ def vjp(lib, f, x, g):
         return lib.autograd.grad(f(x), x, g, create_graph=True)[0]
 
 
-def F(lib):  # noqa: N802 - reads as the usual `F.`
+def F(lib):  # reads as the usual `F.`
     return lib.nn.functional
 
 

@@ -15,15 +15,19 @@ from memograd.ops import ALL_OPS
 NAMES = [op.__name__ for op in ALL_OPS]
 
 
-def recorded_ops(out) -> set:
-    """The class of every node in the graph behind `out`, found by walking it from the output."""
+def graph_nodes(out) -> set:
+    """Every node of the graph behind `out`, found by walking it from the output."""
     seen, stack = set(), [out.grad_fn]
     while stack:
         node = stack.pop()
         if node is not None and node not in seen:
             seen.add(node)
             stack.extend(node.next_functions)
-    return {type(node) for node in seen}
+    return seen
+
+
+def recorded_ops(out) -> set:
+    return {type(node) for node in graph_nodes(out)}
 
 
 def op_classes() -> set:
@@ -53,6 +57,18 @@ def test_every_case_belongs_to_a_listed_op():
 def test_op_states_its_flop_count(op):
     per_element = getattr(op, "backward_flops_per_element", None)
     assert callable(getattr(op, "backward_flops", None)) or (isinstance(per_element, int) and per_element >= 0)
+
+
+@pytest.mark.parametrize("op", ALL_OPS, ids=NAMES)
+def test_explain_reads_the_flop_count_of_each_node(op):
+    from memograd.explain.flops import vjp_flops
+
+    case = CASES[op]
+    out = case.fn(memograd, *make_inputs(case.shapes, case.domain))
+    counts = [(type(node), vjp_flops(node, i)) for node in graph_nodes(out) for i, edge in enumerate(node.next) if edge]
+    assert all(isinstance(flops, int) and flops >= 0 for _, flops in counts)
+    if getattr(op, "backward_flops_per_element", 1):  # an op whose rule does arithmetic costs something
+        assert any(flops > 0 for kind, flops in counts if kind is op)
 
 
 @pytest.mark.parametrize("op", ALL_OPS, ids=NAMES)

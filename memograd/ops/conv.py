@@ -225,7 +225,7 @@ class ConvGradInput(Op):
         """Either gradient is a convolution of the forward's size: g (N, O, OH, OW) against
         the weight, C*KH*KW terms per element of g."""
         g = edge_shape(ctx, 0)
-        return conv_flops(math.prod(g) if g else math.prod(ctx.shape), edge_shape(ctx, 1))
+        return conv_flops(math.prod(g if g is not None else ctx.shape), edge_shape(ctx, 1))
 
 
 class ConvGradWeight(Op):
@@ -250,7 +250,7 @@ class ConvGradWeight(Op):
         """Either gradient is a convolution of the forward's size: g (N, O, OH, OW) against
         a weight of this op's output shape, C*KH*KW terms per element of g."""
         g = edge_shape(ctx, 1)
-        return conv_flops(math.prod(g) if g else math.prod(ctx.shape), ctx.shape)
+        return conv_flops(math.prod(g if g is not None else ctx.shape), ctx.shape)
 
 
 def edge_shape(node, i: int):
