@@ -40,10 +40,11 @@ def make_inputs(specs, domain: str = "real", seed: int = 0) -> list:
     return inputs
 
 
-def check_grad(fn, *specs, domain: str = "real", seed: int = 0, atol: float = 1e-5, rtol: float = 1e-3) -> None:
-    """Assert that backprop through `fn` matches float64 central differences."""
+def check_grad(fn, *specs, domain: str = "real", seed: int = 0, atol: float = 1e-5, rtol: float = 1e-3,
+               eps: float = 1e-6) -> None:
+    """Assert that backprop through `fn` matches float64 central differences (steps of `eps`)."""
     inputs = make_inputs(specs, domain, seed)
-    assert gradcheck(fn, inputs, atol=atol, rtol=rtol)
+    assert gradcheck(fn, inputs, eps=eps, atol=atol, rtol=rtol)
 
 
 def check_gradgrad(fn, *specs, domain: str = "real", seed: int = 0, atol: float = 1e-5, rtol: float = 1e-3) -> None:
@@ -60,6 +61,30 @@ def check_gradgrad(fn, *specs, domain: str = "real", seed: int = 0, atol: float 
         return memograd.cat([g.reshape(-1) for g in grads])
 
     assert gradcheck(first_derivatives, inputs, atol=atol, rtol=rtol)
+
+
+def run_with(lib, shapes, domain: str, fn, seed: int = 0) -> tuple:
+    """`fn(lib, *inputs)` under `lib` (memograd, or torch for a parity check) on float64 inputs
+    that require grad, drawn as `make_inputs` draws them: the output and each input's
+    gradient of sum(output * fixed random weights), as NumPy arrays."""
+    rng = np.random.default_rng(seed)
+    arrays = [random_array(shape, domain, rng) for shape in shapes]
+    inputs = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
+    out = fn(lib, *inputs)
+    weights = np.random.default_rng(seed + 1).standard_normal(tuple(out.shape))
+    (out * lib.tensor(weights)).sum().backward()
+    return out.detach().numpy(), [x.grad.numpy() for x in inputs]
+
+
+def check_parity(torch, shapes, domain: str, fn, torch_fn=None, seed: int = 0) -> None:
+    """Assert that `fn(memograd, *inputs)` gives the values and gradients that
+    `torch_fn(torch, *inputs)` (by default the same `fn`) gives, to float64 round-off."""
+    ours, our_grads = run_with(memograd, shapes, domain, fn, seed)
+    theirs, their_grads = run_with(torch, shapes, domain, torch_fn or fn, seed)
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+    for mine, reference in zip(our_grads, their_grads):
+        np.testing.assert_allclose(mine, reference, rtol=1e-10, atol=1e-12)
 
 
 def leaf(*shape, domain: str = "real", seed: int = 0, dtype=memograd.float64) -> memograd.Tensor:

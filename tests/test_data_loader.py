@@ -130,20 +130,42 @@ def test_fast_path_matches_item_by_item_path():
         assert xf.dtype == xs.dtype and yf.dtype == ys.dtype
 
 
-def test_fast_path_never_calls_getitem():
-    class Counting(TensorDataset):
+def test_fast_path_never_calls_tensor_datasets_getitem(monkeypatch):
+    def refuse(self, i):
+        raise AssertionError("the batched path should not read items one by one")
+
+    monkeypatch.setattr(TensorDataset, "__getitem__", refuse)
+    ds = TensorDataset(memograd.zeros(100, 2), memograd.zeros(100))
+    assert sum(len(xb) for xb, _ in DataLoader(ds, batch_size=16)) == 100
+    # A subset of a TensorDataset batches with the fast path too.
+    assert sum(len(xb) for xb, _ in DataLoader(Subset(ds, range(10, 40)), batch_size=8)) == 30
+
+
+def test_a_subclass_with_its_own_getitem_has_it_called_for_every_item():
+    class Doubled(TensorDataset):
         calls = 0
 
         def __getitem__(self, i):
-            Counting.calls += 1
-            return super().__getitem__(i)
+            Doubled.calls += 1
+            x, y = super().__getitem__(i)
+            return x * 2, y
 
-    ds = Counting(memograd.zeros(100, 2), memograd.zeros(100))
-    assert sum(len(xb) for xb, _ in DataLoader(ds, batch_size=16)) == 100
-    assert Counting.calls == 0
-    # A subset of a TensorDataset batches with the fast path too.
-    assert sum(len(xb) for xb, _ in DataLoader(Subset(ds, range(10, 40)), batch_size=8)) == 30
-    assert Counting.calls == 0
+    ds = Doubled(memograd.from_numpy(np.arange(20, dtype=np.float32).reshape(10, 2)), memograd.arange(10))
+    batches = list(DataLoader(ds, batch_size=4))
+    assert Doubled.calls == 10
+    assert batches[0][0].tolist() == [[0.0, 2.0], [4.0, 6.0], [8.0, 10.0], [12.0, 14.0]]
+    assert batches[-1][1].tolist() == [8, 9]
+    sub = list(DataLoader(Subset(ds, [7, 2]), batch_size=2))
+    assert Doubled.calls == 12 and sub[0][0].tolist() == [[28.0, 30.0], [8.0, 10.0]]
+
+
+def test_a_subclass_without_its_own_getitem_keeps_the_fast_path(monkeypatch):
+    class Named(TensorDataset):
+        name = "rows"
+
+    monkeypatch.setattr(TensorDataset, "__getitem__", lambda self, i: pytest.fail("read item by item"))
+    assert [yb.tolist() for _, yb in DataLoader(Named(memograd.zeros(5, 2), memograd.arange(5)), batch_size=3)] == [
+        [0, 1, 2], [3, 4]]
 
 
 def test_subset_batches_hold_the_subset_items():

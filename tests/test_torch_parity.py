@@ -2,6 +2,7 @@
 Each row is run with `lib` = memograd and `lib` = torch on the same float64 inputs."""
 import numpy as np
 import pytest
+from helpers import check_parity
 
 import memograd
 
@@ -77,31 +78,9 @@ CASES = [
 ]
 
 
-def run(lib, shapes, domain, fn, seed=0):
-    rng = np.random.default_rng(seed)
-    arrays = []
-    for shape in shapes:
-        if domain == "positive":
-            arrays.append(rng.uniform(0.5, 2.0, size=shape))
-        elif domain == "unit":
-            arrays.append(rng.uniform(-0.6, 0.6, size=shape))
-        else:
-            arrays.append(rng.uniform(0.3, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape))
-    inputs = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
-    out = fn(lib, *inputs)
-    weights = np.random.default_rng(seed + 1).standard_normal(tuple(out.shape))
-    (out * lib.tensor(weights)).sum().backward()
-    return out.detach().numpy(), [x.grad.numpy() for x in inputs]
-
-
 @pytest.mark.parametrize("name, shapes, domain, fn", CASES, ids=[c[0] for c in CASES])
 def test_matches_torch(name, shapes, domain, fn):
-    ours, our_grads = run(memograd, shapes, domain, fn)
-    theirs, their_grads = run(torch, shapes, domain, fn)
-    assert ours.shape == theirs.shape
-    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
-    for mine, reference in zip(our_grads, their_grads):
-        np.testing.assert_allclose(mine, reference, rtol=1e-10, atol=1e-12)
+    check_parity(torch, shapes, domain, fn)
 
 
 def test_dtype_rules_match_torch():

@@ -65,7 +65,7 @@ def mlp_model(lib, sizes: tuple):
     layers = []
     for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
         if i:
-            layers.append(nn.ReLU())
+            layers.append(nn.ReLU(inplace=True))
         layers.append(nn.Linear(fan_in, fan_out))
     return nn.Sequential(*layers)
 
@@ -73,10 +73,10 @@ def mlp_model(lib, sizes: tuple):
 def cnn_model(lib):
     nn = lib.nn
     return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(inplace=True),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(inplace=True),
         nn.MaxPool2d(2), nn.Flatten(),
-        nn.Linear(1024, 128), nn.ReLU(),
+        nn.Linear(1024, 128), nn.ReLU(inplace=True),
         nn.Linear(128, 10),
     )
 

@@ -5,10 +5,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
-from ..ops.unary import relu_overwrite
-from .layers.activation import ReLU
-from .layers.conv import Conv2d
-from .layers.linear import Linear
 from .module import Module
 
 
@@ -16,11 +12,6 @@ def _index(i: int, n: int, kind: str) -> int:
     if not -n <= i < n:
         raise IndexError(f"index {i} is out of range for a {kind} of length {n}")
     return i % n
-
-
-# Layers whose output a following ReLU may overwrite: their op returns a fresh array and
-# saves only its inputs (see memograd.ops.unary.ReluOverwrite).
-OVERWRITABLE = (Linear, Conv2d)
 
 
 class Sequential(Module):
@@ -40,16 +31,10 @@ class Sequential(Module):
             for i, module in enumerate(args):
                 self.add_module(str(i), module)
 
-    def forward(self, x):
-        modules = list(self._modules.values())
-        for i, module in enumerate(modules):
-            if type(module) is ReLU and i and type(modules[i - 1]) in OVERWRITABLE:
-                # The layer's output is fresh and nobody else holds it (it saves its input, not
-                # its output): the ReLU can overwrite it, which saves a fresh array per layer.
-                x = relu_overwrite(x)
-            else:
-                x = module(x)
-        return x
+    def forward(self, input):
+        for module in self._modules.values():
+            input = module(input)
+        return input
 
     def __getitem__(self, index):
         items = list(self._modules.items())

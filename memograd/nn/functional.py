@@ -104,11 +104,25 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    return _unary.relu(input)
+    """max(input, 0); with `inplace=True` written over `input` (`input.relu_()`), which is
+    returned: no fresh array, and a value saved for backward that it overwrites is refused."""
+    return input.relu_() if inplace else _unary.relu(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    return input.relu_()
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    return _act.leaky_relu(input, negative_slope)
+    """x where x > 0, else negative_slope * x; `inplace=True` writes the result over `input`
+    and returns it, as PyTorch does (its rule saves only the slope mask, so overwriting the
+    input cannot spoil its own backward)."""
+    out = _act.leaky_relu(input, negative_slope)
+    return input.copy_(out) if inplace else out
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -143,14 +157,16 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """Zero each element with probability p and scale the rest by 1/(1-p); identity when not training."""
+    """Zero each element with probability p and scale the rest by 1/(1-p); identity when not
+    training. `inplace=True` multiplies `input` itself (`input.mul_`) and returns it."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
     keep = rng().random(input.shape) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    return input * (keep * scale).astype(input.dtype)
+    mask = (keep * scale).astype(input.dtype)
+    return input.mul_(mask) if inplace else input * mask
 
 
 # ---- normalisation -------------------------------------------------------------------------------
@@ -361,6 +377,7 @@ __all__ = [
     "l1_loss",
     "layer_norm",
     "leaky_relu",
+    "leaky_relu_",
     "linear",
     "log_softmax",
     "max_pool2d",
@@ -369,6 +386,7 @@ __all__ = [
     "one_hot",
     "pad",
     "relu",
+    "relu_",
     "sigmoid",
     "smooth_l1_loss",
     "softmax",

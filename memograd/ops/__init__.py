@@ -1,9 +1,14 @@
-"""Every differentiable op of memograd, in one list.
+"""Every differentiable op of memograd, in one list: ALL_OPS.
 
-Each op is a class with `forward` and `backward` side by side, in the file of its family:
+Each op is a class with `forward`, `backward` and the backward's FLOP count side by side, in
+the file of its family. The count is `backward_flops_per_element` (operations per element of
+the larger of input and output) or, where it depends on shapes, a static method
+`backward_flops(ctx, i)` giving the FLOPs of input i's gradient; `explain` reads it from there.
+tests/test_op_table.py checks that every op of ALL_OPS states a count and has a
+finite-difference check and a PyTorch parity case (tests/op_cases.py).
 
     arith     Add Sub Neg Mul Div Pow Maximum Minimum MatMul
-    unary     Exp Log Log1p Sqrt Rsqrt Reciprocal Sin Cos Tanh Sigmoid Relu ReluOverwrite Abs Sign Clamp
+    unary     Exp Log Log1p Sqrt Rsqrt Reciprocal Sin Cos Tanh Sigmoid Relu Abs Sign Clamp
     reduce    Sum Mean Prod Amax Amin SelectAlong(max/min with dim) Var Std LogSumExp Norm
     shape     Reshape Permute Expand Repeat Cat Stack Pad
     indexing  GetItem View IndexAdd
@@ -33,13 +38,13 @@ from .select import Where
 from .shape import Cat, Expand, Pad, Permute, Repeat, Reshape, Stack
 from .softmax import LogSoftmax, Softmax
 from .unary import (
-    Abs, Clamp, Cos, Exp, Log, Log1p, Reciprocal, Relu, ReluOverwrite, Rsqrt, Sigmoid, Sign, Sin, Sqrt,
+    Abs, Clamp, Cos, Exp, Log, Log1p, Reciprocal, Relu, Rsqrt, Sigmoid, Sign, Sin, Sqrt,
     Tanh,
 )
 
 ALL_OPS = (
     Add, Sub, Neg, Mul, Div, Pow, Maximum, Minimum, MatMul,
-    Exp, Log, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, ReluOverwrite, Abs, Sign, Clamp,
+    Exp, Log, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, Abs, Sign, Clamp,
     Sum, Mean, Prod, Amax, Amin, SelectAlong, Var, Std, LogSumExp, Norm,
     Reshape, Permute, Expand, Repeat, Cat, Stack, Pad,
     GetItem, View, IndexAdd, Where, Softmax, LogSoftmax, Clone, Cast,

@@ -51,6 +51,7 @@ def _erf(x):
 
 class Erf(Op):
     __slots__ = ()
+    backward_flops_per_element = 4
     saves_inputs = True
 
     @staticmethod
@@ -78,6 +79,7 @@ class Gelu(Op):
     """x * Phi(x), Phi the standard normal CDF (the exact form, PyTorch's default)."""
 
     __slots__ = ()
+    backward_flops_per_element = 8
     saves_inputs = True
 
     @staticmethod
@@ -113,6 +115,7 @@ def gelu(x, approximate: str = "none"):
 
 class LeakyRelu(Op):
     __slots__ = ()
+    backward_flops_per_element = 2
 
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
@@ -139,6 +142,7 @@ class Softplus(Op):
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as PyTorch)."""
 
     __slots__ = ("beta", "threshold")
+    backward_flops_per_element = 4
     saves_inputs = True
 
     @staticmethod

@@ -4,6 +4,8 @@ Rules return gradients in the broadcast output shape; the engine sums them back 
 input's shape (`dual.sum_to`), so no rule here repeats that bookkeeping."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import dtypes
@@ -29,6 +31,7 @@ def promote(out, a, b):
 
 class Add(Op):
     __slots__ = ()
+    backward_flops_per_element = 0
 
     @staticmethod
     def forward(ctx, a, b):
@@ -41,6 +44,7 @@ class Add(Op):
 
 class Sub(Op):
     __slots__ = ()
+    backward_flops_per_element = 1
 
     @staticmethod
     def forward(ctx, a, b):
@@ -53,6 +57,7 @@ class Sub(Op):
 
 class Neg(Op):
     __slots__ = ()
+    backward_flops_per_element = 1
 
     @staticmethod
     def forward(ctx, a):
@@ -65,6 +70,7 @@ class Neg(Op):
 
 class Mul(Op):
     __slots__ = ()
+    backward_flops_per_element = 1
     saves_inputs = True
 
     @staticmethod
@@ -81,6 +87,7 @@ class Mul(Op):
 
 class Div(Op):
     __slots__ = ()
+    backward_flops_per_element = 3
     saves_inputs = True
 
     @staticmethod
@@ -101,6 +108,7 @@ class Pow(Op):
     """a ** b, for a tensor exponent or a constant one."""
 
     __slots__ = ()
+    backward_flops_per_element = 4
     saves_inputs = True
     saves_output = True
 
@@ -126,6 +134,7 @@ class Maximum(Op):
     """Elementwise maximum; at ties each input gets half the gradient, as in PyTorch."""
 
     __slots__ = ()
+    backward_flops_per_element = 1
 
     @staticmethod
     def forward(ctx, a, b):
@@ -141,6 +150,7 @@ class Maximum(Op):
 
 class Minimum(Op):
     __slots__ = ()
+    backward_flops_per_element = 1
 
     @staticmethod
     def forward(ctx, a, b):
@@ -203,6 +213,22 @@ class MatMul(Op):
             if b.ndim == 1:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b
+
+    @staticmethod
+    def backward_flops(ctx, i: int) -> int:
+        """Either operand's gradient is one product as large as the forward's: a multiply
+        and an add per output element and contracted index (the batch sum included)."""
+        return 2 * math.prod(ctx.shape) * inner_length(ctx)
+
+
+def inner_length(node) -> int:
+    """The contracted length k of a recorded matmul, read from whichever operand's shape is known."""
+    a_edge, b_edge = node.next
+    if a_edge is not None and len(a_edge.shape):
+        return a_edge.shape[-1]
+    if b_edge is not None and len(b_edge.shape):
+        return b_edge.shape[-2] if len(b_edge.shape) > 1 else b_edge.shape[0]
+    return 1
 
 
 # ---- functions ---------------------------------------------------------------------------

@@ -13,6 +13,8 @@ at the end) is ConvGradInput read the other way round, so it needs no op of its 
 array functions directly, without building nodes."""
 from __future__ import annotations
 
+import math
+
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.function import Op
@@ -192,6 +194,15 @@ class Conv2d(Op):
         grad_b = grad_out.sum(axis=(0, 2, 3)) if b_edge is not None else None
         return grad_x, grad_w, grad_b
 
+    @staticmethod
+    def backward_flops(ctx, i: int) -> int:
+        """x's and the weight's gradients are each one matmul as large as the forward's;
+        the bias's is a sum, one add per output element."""
+        out_size = math.prod(ctx.shape)
+        if i == 2:
+            return out_size
+        return conv_flops(out_size, edge_shape(ctx, 1))
+
 
 class ConvGradInput(Op):
     """dx of Conv2d, from the output gradient g and the weight."""
@@ -215,6 +226,13 @@ class ConvGradInput(Op):
         grad_w = conv_grad_weight(grad_out, g, weight.shape, ctx.geo) if w_edge is not None else None
         return grad_g, grad_w
 
+    @staticmethod
+    def backward_flops(ctx, i: int) -> int:
+        """Either gradient is a convolution of the forward's size: g (N, O, OH, OW) against
+        the weight, C*KH*KW terms per element of g."""
+        g = edge_shape(ctx, 0)
+        return conv_flops(math.prod(g if g is not None else ctx.shape), edge_shape(ctx, 1))
+
 
 class ConvGradWeight(Op):
     """dw of Conv2d, from the input x and the output gradient g."""
@@ -232,6 +250,26 @@ class ConvGradWeight(Op):
     def backward(ctx, grad_out):
         x, g = ctx.saved
         return conv_grad_input(g, grad_out, x.shape, ctx.geo), conv(x, grad_out, ctx.geo)
+
+    @staticmethod
+    def backward_flops(ctx, i: int) -> int:
+        """Either gradient is a convolution of the forward's size: g (N, O, OH, OW) against
+        a weight of this op's output shape, C*KH*KW terms per element of g."""
+        g = edge_shape(ctx, 1)
+        return conv_flops(math.prod(g if g is not None else ctx.shape), ctx.shape)
+
+
+def edge_shape(node, i: int):
+    """The shape of input i of a recorded node, or None when that input has no gradient edge."""
+    edge = node.next[i]
+    return edge.shape if edge is not None else None
+
+
+def conv_flops(out_size: int, weight_shape) -> int:
+    """A convolution with `out_size` outputs: a multiply and an add per output and weight
+    term (C*KH*KW of them; 1 when the weight's shape is unknown)."""
+    per_out = math.prod(weight_shape[1:]) if weight_shape is not None else 1
+    return 2 * out_size * per_out
 
 
 # Plain backprop hands the rules arrays: call the array functions, record nothing.

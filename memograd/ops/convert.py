@@ -11,6 +11,7 @@ from ..backend import array_module
 
 class Clone(Op):
     __slots__ = ()
+    backward_flops_per_element = 0
 
     @staticmethod
     def forward(ctx, x):
@@ -23,6 +24,7 @@ class Clone(Op):
 
 class Cast(Op):
     __slots__ = ()
+    backward_flops_per_element = 1  # the engine's cast back to the input's dtype
 
     @staticmethod
     def forward(ctx, x, dtype):

@@ -40,6 +40,7 @@ def scatter_add(shape: tuple, index, values):
 
 class GetItem(Op):
     __slots__ = ("index", "in_shape")
+    backward_flops_per_element = 1
 
     @staticmethod
     def forward(ctx, x, index):
@@ -62,6 +63,7 @@ class View(GetItem):
     as in PyTorch, where NumPy would return a copied scalar)."""
 
     __slots__ = ()
+    backward_flops_per_element = 0  # distinct positions: the gradient is written, not added
     is_view = True
 
     @staticmethod
@@ -77,6 +79,7 @@ class IndexAdd(Op):
     own so that it too can be differentiated (its gradient is GetItem again)."""
 
     __slots__ = ("index",)
+    backward_flops_per_element = 0
 
     @staticmethod
     def forward(ctx, values, shape, index):

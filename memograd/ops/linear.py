@@ -5,6 +5,8 @@ the backward is the two matmuls and a sum. It uses only operators, `.T`, `reshap
 `sum`, so it also runs on tensors under `create_graph=True`."""
 from __future__ import annotations
 
+import math
+
 from ..autograd.function import Op
 
 
@@ -44,6 +46,20 @@ class Linear(Op):
             if b_edge is not None:
                 grad_b = g2.sum(axis=0)
         return grad_x, grad_w, grad_b
+
+    @staticmethod
+    def backward_flops(ctx, i: int) -> int:
+        """x's and W's gradients are each a product costing 2 * out.size * in_features;
+        the bias's is a sum over the batch, one add per output element."""
+        out_size = math.prod(ctx.shape)
+        if i == 2:
+            return out_size
+        n_in = 1
+        for edge, axis in ((ctx.next[0], -1), (ctx.next[1], 1)):
+            if edge is not None and len(edge.shape):
+                n_in = edge.shape[axis]
+                break
+        return 2 * out_size * n_in
 
 
 def linear(x, weight, bias=None):

@@ -28,6 +28,7 @@ class CrossEntropy(Op):
     reuses the probabilities saved by the forward)."""
 
     __slots__ = ("denom", "reduction")
+    backward_flops_per_element = 3  # (probs * q_total - q) * grad
     saves_inputs = True
 
     @staticmethod
@@ -73,6 +74,7 @@ class ClassCrossEntropy(Op):
     new batch's labels."""
 
     __slots__ = ("denom", "keep", "reduction")
+    backward_flops_per_element = 2  # probs minus the one-hot, times grad
     saves_inputs = True
 
     @staticmethod
@@ -235,6 +237,7 @@ class BinaryCrossEntropy(Op):
     PyTorch so that p = 0 or 1 gives a finite loss."""
 
     __slots__ = ()
+    backward_flops_per_element = 6  # grad * (p - t) / max(p (1 - p), 1e-12)
     saves_inputs = True
 
     @staticmethod

@@ -6,6 +6,8 @@ closed under differentiation. Max pooling routes each output gradient to the one
 that won; under `create_graph=True` that routing is an `index_add`, itself differentiable."""
 from __future__ import annotations
 
+import math
+
 from ..autograd.function import Op
 from ..backend import array_module
 from . import dual
@@ -28,6 +30,11 @@ class WindowSum(Op):
     def backward(ctx, grad_out):
         return window_spread(grad_out, ctx.kernel, ctx.geo, ctx.in_shape)
 
+    @staticmethod
+    def backward_flops(ctx, i: int) -> int:
+        """Each output's gradient is added to every pixel of its window."""
+        return math.prod(ctx.shape) * math.prod(ctx.kernel)
+
 
 class WindowSpread(Op):
     """The adjoint of WindowSum: every input pixel gets the sum of the outputs whose window covers it."""
@@ -42,6 +49,11 @@ class WindowSpread(Op):
     @staticmethod
     def backward(ctx, grad_out):
         return window_sum(grad_out, ctx.kernel, ctx.geo)
+
+    @staticmethod
+    def backward_flops(ctx, i: int) -> int:
+        """A window sum of the gradient: KH*KW adds per element of the pooled input g."""
+        return math.prod(ctx.next[i].shape) * math.prod(ctx.kernel)
 
 
 def window_sum_array(x, kernel, geo):
@@ -97,6 +109,7 @@ class MaxPool2d(Op):
     """(N, C, H, W) -> (N, C, OH, OW): the max of each window. At ties the first wins."""
 
     __slots__ = ("geo", "in_shape", "kernel", "out_hw")
+    backward_flops_per_element = 2  # a compare and a multiply per window position (the tiled rule)
 
     @staticmethod
     def forward(ctx, x, kernel=None, geo=None, out_hw=None):

@@ -54,6 +54,7 @@ class Reduction(Op):
 
 class Sum(Reduction):
     __slots__ = ()
+    backward_flops_per_element = 0
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
@@ -67,6 +68,7 @@ class Sum(Reduction):
 
 class Mean(Reduction):
     __slots__ = ()
+    backward_flops_per_element = 1
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
@@ -80,6 +82,7 @@ class Mean(Reduction):
 
 class Prod(Reduction):
     __slots__ = ()
+    backward_flops_per_element = 1
     saves_inputs = True
     saves_output = True
 
@@ -116,6 +119,7 @@ class Extreme(Reduction):
     """amax/amin: the gradient is shared evenly among the elements equal to the extreme."""
 
     __slots__ = ()
+    backward_flops_per_element = 1
     pick = "max"
 
     @staticmethod
@@ -148,6 +152,7 @@ class SelectAlong(Reduction):
     """max(dim)/min(dim) values: the gradient goes to the one element that was picked."""
 
     __slots__ = ()
+    backward_flops_per_element = 1
 
     @staticmethod
     def forward(ctx, x, indices, dim, keepdim=False):
@@ -170,6 +175,7 @@ class Var(Reduction):
     """Variance with `correction` (1: unbiased, PyTorch's default; 0: population)."""
 
     __slots__ = ("correction",)
+    backward_flops_per_element = 4  # x - mean (a sum and a subtract), times grad and the constant
     saves_inputs = True
 
     @staticmethod
@@ -188,6 +194,7 @@ class Var(Reduction):
 
 class Std(Reduction):
     __slots__ = ("correction",)
+    backward_flops_per_element = 5  # as Var, and a divide by the output
     saves_inputs = True
     saves_output = True
 
@@ -208,6 +215,7 @@ class Std(Reduction):
 
 class LogSumExp(Reduction):
     __slots__ = ()
+    backward_flops_per_element = 3
     saves_inputs = True
     saves_output = True
 
@@ -231,6 +239,7 @@ class Norm(Reduction):
     """Vector p-norm over `dim` (all elements when None): p = 2 (default), 1, inf, or any p > 0."""
 
     __slots__ = ("p",)
+    backward_flops_per_element = 2  # the 2-norm's grad * x / out
     saves_inputs = True
     saves_output = True
 

@@ -7,6 +7,7 @@ from ..backend import array_module
 
 class Where(Op):
     __slots__ = ()
+    backward_flops_per_element = 1
 
     @staticmethod
     def forward(ctx, cond, a, b):

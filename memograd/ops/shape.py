@@ -13,6 +13,7 @@ class Reshape(Op):
     """reshape/view/flatten/squeeze/unsqueeze all come down to this one op."""
 
     __slots__ = ("in_shape",)
+    backward_flops_per_element = 0
     is_view = True
 
     @staticmethod
@@ -27,6 +28,7 @@ class Reshape(Op):
 
 class Permute(Op):
     __slots__ = ("axes",)
+    backward_flops_per_element = 0
     is_view = True
 
     @staticmethod
@@ -48,6 +50,7 @@ class Expand(Op):
     """A broadcast view; its gradient sums over the broadcast axes (done by the engine)."""
 
     __slots__ = ()
+    backward_flops_per_element = 1  # the engine's sum over the broadcast axes
     is_view = True
 
     @staticmethod
@@ -63,6 +66,7 @@ class Repeat(Op):
     """Tile `repeats` times along each axis (PyTorch's `repeat`, NumPy's `tile`)."""
 
     __slots__ = ("in_shape", "repeats")
+    backward_flops_per_element = 1
 
     @staticmethod
     def forward(ctx, x, repeats):
@@ -84,6 +88,7 @@ class Repeat(Op):
 
 class Cat(Op):
     __slots__ = ("axis", "sizes")
+    backward_flops_per_element = 0
 
     @staticmethod
     def forward(ctx, *xs, dim=0):
@@ -109,6 +114,7 @@ class Cat(Op):
 
 class Stack(Op):
     __slots__ = ("axis", "count")
+    backward_flops_per_element = 0
 
     @staticmethod
     def forward(ctx, *xs, dim=0):
@@ -128,6 +134,7 @@ class Pad(Op):
     """Constant padding with PyTorch's `pad` order: (left, right) of the last axis first."""
 
     __slots__ = ("inner",)
+    backward_flops_per_element = 0
 
     @staticmethod
     def forward(ctx, x, pad, value=0.0):

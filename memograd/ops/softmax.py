@@ -8,6 +8,7 @@ from . import dual
 
 class Softmax(Op):
     __slots__ = ("axis",)
+    backward_flops_per_element = 4
     saves_output = True
 
     @staticmethod
@@ -27,6 +28,7 @@ class Softmax(Op):
 
 class LogSoftmax(Op):
     __slots__ = ("axis",)
+    backward_flops_per_element = 3
     saves_output = True
 
     @staticmethod

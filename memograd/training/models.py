@@ -8,8 +8,12 @@ from .config import TrainConfig
 
 
 def activation(name: str) -> nn.Module:
+    """The layer for `--activation`. A ReLU overwrites its input (inplace=True): here it always
+    follows a Linear or Conv2d, whose output nothing else uses, so the step needs one array
+    fewer per layer."""
+    if name == "relu":
+        return nn.ReLU(inplace=True)
     return {
-        "relu": nn.ReLU,
         "tanh": nn.Tanh,
         "sigmoid": nn.Sigmoid,
         "gelu": nn.GELU,

@@ -8,10 +8,10 @@ from ..module import Module
 class ReLU(Module):
     def __init__(self, inplace: bool = False):
         super().__init__()
-        self.inplace = inplace  # accepted for compatibility; memograd never overwrites the input
+        self.inplace = inplace  # True: the output is written over the input (input.relu_())
 
     def forward(self, input):
-        return F.relu(input)
+        return F.relu(input, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -23,7 +23,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input):
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")

@@ -7,7 +7,7 @@ import numpy as np
 
 from ...random import Generator, rng
 from .collate import default_collate
-from .dataset import Dataset
+from .dataset import Dataset, batch_reader
 
 
 class DataLoader:
@@ -15,7 +15,8 @@ class DataLoader:
 
     Shuffling draws a fresh permutation from `generator` (or the global generator, seeded by
     `memograd.manual_seed`) at the start of each epoch: the same seed gives the same sequence
-    of epochs. A TensorDataset (or a Subset of one) is batched by fancy-indexing whole arrays.
+    of epochs. A TensorDataset (or a Subset of one) is batched by fancy-indexing whole arrays,
+    unless a subclass defines its own `__getitem__`, which is then called for every item.
     `num_workers` and `pin_memory` are accepted for PyTorch compatibility and ignored.
 
     >>> loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
@@ -54,7 +55,7 @@ class DataLoader:
 
     def __iter__(self) -> Iterator:
         order = self._order()
-        fast = getattr(self.dataset, "_get_batch", None) if self.collate_fn is None else None
+        fast = batch_reader(self.dataset) if self.collate_fn is None else None
         collate = self.collate_fn or default_collate
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             indices = order[start:start + self.batch_size]

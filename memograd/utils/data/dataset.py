@@ -1,8 +1,9 @@
 """Map-style datasets: anything with `__getitem__(i)` and `__len__()`.
 
-A dataset may also offer `_get_batch(indices)`, returning an already collated batch for an
-index array; the DataLoader then builds a batch with one fancy-index per tensor instead of a
-Python loop over items, which is most of a small model's epoch time otherwise."""
+`batch_reader(dataset)` gives a TensorDataset (or a Subset of one) a way to collate a whole
+batch with one fancy-index per tensor instead of a Python loop over items, which is most of a
+small model's epoch time otherwise. Only where `__getitem__` is TensorDataset's own: a subclass
+that defines its own `__getitem__` has it called for every item, as in PyTorch."""
 from __future__ import annotations
 
 import bisect
@@ -73,14 +74,20 @@ class Subset(Dataset):
     def __len__(self) -> int:
         return len(self.indices)
 
-    @property
-    def _get_batch(self):
-        # The fast batch path exists only when the wrapped dataset has one.
-        inner = getattr(self.dataset, "_get_batch", None)
-        if inner is None:
-            return None
-        positions = np.asarray(self.indices, dtype=np.int64)
-        return lambda indices: inner(positions[indices])
+
+def batch_reader(dataset):
+    """A function from an index array to the collated batch at those indices, when `dataset`'s
+    items are rows of tensors by construction: a TensorDataset whose `__getitem__` is its own,
+    or a Subset of one. None for any other dataset (its items are read one by one)."""
+    kind = type(dataset).__getitem__
+    if kind is TensorDataset.__getitem__:
+        return dataset._get_batch
+    if kind is Subset.__getitem__:
+        inner = batch_reader(dataset.dataset)
+        if inner is not None:
+            positions = np.asarray(dataset.indices, dtype=np.int64)
+            return lambda indices: inner(positions[indices])
+    return None
 
 
 class ConcatDataset(Dataset):
