@@ -38,6 +38,13 @@ def F(lib):  # reads as the usual `F.`
     return lib.nn.functional
 
 
+def index_put(lib, a, b):
+    """`t[rows] = b` on a recorded tensor: IndexPut (PyTorch's index_put_)."""
+    t = a * 2.0
+    t[[0, 2]] = b
+    return t * a
+
+
 IMAGE, KERNEL = (2, 2, 5, 5), (3, 2, 3, 3)  # a small batch of 2-channel images; 3 output channels
 
 CASES = {
@@ -94,6 +101,8 @@ CASES = {
     ops.LogSoftmax: Case([(3, 4)], lambda lib, a: a.log_softmax(0)),
     # conversions: the float32 round trip needs a coarser step than float64 round-off allows
     ops.Clone: Case([(3,)], lambda lib, a: a.clone()),
+    ops.Assign: Case([(2, 3), (3,)], lambda lib, a, b: (a * 2.0).copy_(b) * a),
+    ops.IndexPut: Case([(4, 3), (3,)], index_put),
     ops.Cast: Case([(3, 4)], lambda lib, a: a.to(lib.float32), eps=1e-2),
     # layers
     ops.Linear: Case([(5, 4), (3, 4), (3,)], lambda lib, x, w, b: F(lib).linear(x, w, b)),

@@ -11,10 +11,10 @@ finite-difference check and a PyTorch parity case (tests/op_cases.py).
     unary     Exp Log Log1p Sqrt Rsqrt Reciprocal Sin Cos Tanh Sigmoid Relu Abs Sign Clamp
     reduce    Sum Mean Prod Amax Amin SelectAlong(max/min with dim) Var Std LogSumExp Norm
     shape     Reshape Permute Expand Repeat Cat Stack Pad
-    indexing  GetItem View IndexAdd
+    indexing  GetItem View IndexAdd IndexPut
     select    Where
     softmax   Softmax LogSoftmax
-    convert   Clone Cast
+    convert   Clone Cast Assign
     linear    Linear (x @ W.T + b, fused)
     conv      Conv2d ConvGradInput (also conv_transpose2d's forward) ConvGradWeight
     pool      MaxPool2d WindowSum WindowSpread (average pooling and its gradient)
@@ -28,8 +28,8 @@ arrays (plain backprop) and on tensors (`create_graph=True`) alike.
 from .activation import Erf, Gelu, LeakyRelu, Softplus
 from .arith import Add, Div, MatMul, Maximum, Minimum, Mul, Neg, Pow, Sub
 from .conv import Conv2d, ConvGradInput, ConvGradWeight
-from .convert import Cast, Clone
-from .indexing import GetItem, IndexAdd, View
+from .convert import Assign, Cast, Clone
+from .indexing import GetItem, IndexAdd, IndexPut, View
 from .linear import Linear
 from .losses import BinaryCrossEntropy, ClassCrossEntropy, CrossEntropy
 from .pool import MaxPool2d, WindowSpread, WindowSum
@@ -47,7 +47,7 @@ ALL_OPS = (
     Exp, Log, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, Abs, Sign, Clamp,
     Sum, Mean, Prod, Amax, Amin, SelectAlong, Var, Std, LogSumExp, Norm,
     Reshape, Permute, Expand, Repeat, Cat, Stack, Pad,
-    GetItem, View, IndexAdd, Where, Softmax, LogSoftmax, Clone, Cast,
+    GetItem, View, IndexAdd, IndexPut, Where, Softmax, LogSoftmax, Clone, Cast, Assign,
     Linear, Conv2d, ConvGradInput, ConvGradWeight, MaxPool2d, WindowSum, WindowSpread,
     Erf, Gelu, LeakyRelu, Softplus, CrossEntropy, ClassCrossEntropy, BinaryCrossEntropy,
 )

@@ -41,6 +41,7 @@ class Assign(Op):
     back to its shape by the engine)."""
 
     __slots__ = ()
+    backward_flops_per_element = 0
 
     @staticmethod
     def forward(ctx, x, value):

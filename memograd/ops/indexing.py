@@ -96,6 +96,7 @@ class IndexPut(Op):
     positions take their gradient from `values`, the others keep theirs."""
 
     __slots__ = ("index",)
+    backward_flops_per_element = 1
 
     @staticmethod
     def forward(ctx, x, values, index):

@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from ..autograd import tape
+from ..autograd.modes import modes
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
 from .line_search import strong_wolfe
@@ -98,8 +98,8 @@ class LBFGS(Optimizer):
 
     def step(self, closure: Callable):
         """Run up to max_iter L-BFGS iterations; return the loss `closure()` gave at the start."""
-        if tape.state[0] is not None:  # memograd.compile: a closure's step cannot be replayed
-            return tape.state[0].optimizer_step(self, closure)
+        if modes.recorder is not None:  # memograd.compile: a closure's step cannot be replayed
+            return modes.recorder.optimizer_step(self, closure)
         with no_grad():
             return self._minimize(closure)
 
