@@ -3,7 +3,7 @@
 Packed sequences are not supported: the recurrent layers run every sequence of a batch to
 the full length, so pad the batch with `pad_sequence` (and mask the loss) instead.
 
-    >>> pad_sequence([memograd.ones(3), memograd.ones(1)]).shape
+    >>> memograd.nn.utils.rnn.pad_sequence([memograd.ones(3), memograd.ones(1)]).shape
     (3, 2)
 """
 from __future__ import annotations

@@ -113,11 +113,8 @@ class RNNBase(Module):
         """input (L, N, input_size), (N, L, input_size) with batch_first, or unbatched
         (L, input_size); hx (num_layers*D, N, H) or, unbatched, (num_layers*D, H), as a pair
         (h_0, c_0) for LSTM. Returns (output, h_n), or (output, (h_n, c_n)) for LSTM."""
-        is_lstm = self.mode == "LSTM"
         seq, batched = self._time_major(input)
-        states = _state_tensors(hx, is_lstm)
-        states = [self._initial(s, seq, batched, what) for s, what in zip(states, _state_names(is_lstm))]
-        per_run = [unstack(s) for s in states]  # one (N, H) start per layer and direction
+        starts = self._start_states(hx, seq, batched)  # one per (layer, direction) run
         directions = 2 if self.bidirectional else 1
         step = STEPS[self.mode]
         finals = []
@@ -126,19 +123,20 @@ class RNNBase(Module):
             for direction in range(directions):
                 run = layer * directions + direction
                 w_ih, w_hh, b_ih, b_hh = self._weights(run)
-                start = tuple(p[run] for p in per_run) if is_lstm else per_run[0][run]
-                output, final = run_direction(step, F.linear(seq, w_ih, b_ih), start, w_hh, b_hh, direction == 1)
+                output, final = run_direction(step, F.linear(seq, w_ih, b_ih), starts[run], w_hh, b_hh,
+                                              reverse=direction == 1)
                 outputs.append(output)
-                finals.append(final if is_lstm else (final,))
+                finals.append(final)
             seq = outputs[0] if directions == 1 else cat(outputs, dim=2)
             if layer < self.num_layers - 1 and self.dropout > 0 and self.training:
                 seq = F.dropout(seq, self.dropout, True)
-        finals = [stack(list(parts)) for parts in zip(*finals)]  # h_n (and c_n), (num_layers*D, N, H)
-        if not batched:
-            output, finals = seq.squeeze(1), [f.squeeze(1) for f in finals]
+        if self.mode == "LSTM":  # h_n and c_n, each (num_layers*D, N, H)
+            state = (stack([h for h, _ in finals]), stack([c for _, c in finals]))
         else:
-            output = seq.transpose(0, 1) if self.batch_first else seq
-        return (output, tuple(finals)) if is_lstm else (output, finals[0])
+            state = stack(finals)
+        if not batched:
+            return seq.squeeze(1), _squeeze_batch(state)
+        return (seq.transpose(0, 1) if self.batch_first else seq), state
 
     def _weights(self, run: int) -> tuple:
         weights = self.all_weights[run]
@@ -161,9 +159,21 @@ class RNNBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
                                f"got {input.shape[-1]}")
+        if input.shape[1 if input.ndim == 3 and self.batch_first else 0] == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         if input.ndim == 2:
             return input.unsqueeze(1), False
         return (input.transpose(0, 1) if self.batch_first else input), True
+
+    def _start_states(self, hx, seq, batched: bool) -> list:
+        """Split hx (zeros when None) into each run's start: h (N, H), or (h, c) for LSTM."""
+        if self.mode != "LSTM":
+            return unstack(self._initial(hx, seq, batched, "hx"))
+        if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise TypeError("LSTM: hx must be a pair (h_0, c_0)")
+        h0, c0 = (None, None) if hx is None else hx
+        return list(zip(unstack(self._initial(h0, seq, batched, "hx")),
+                        unstack(self._initial(c0, seq, batched, "cx"))))
 
     def _initial(self, given, seq, batched: bool, what: str):
         """The start state (num_layers*D, N, H) for one of h / c: zeros, or the given one checked."""
@@ -181,18 +191,9 @@ class RNNBase(Module):
         return given
 
 
-def _state_tensors(hx, is_lstm: bool) -> list:
-    if not is_lstm:
-        return [hx]
-    if hx is None:
-        return [None, None]
-    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-        raise TypeError("LSTM: hx must be a tuple (h_0, c_0)")
-    return list(hx)
-
-
-def _state_names(is_lstm: bool) -> tuple:
-    return ("hx", "cx") if is_lstm else ("hx",)
+def _squeeze_batch(state):
+    """Drop the batch axis of one of h_n, or of (h_n, c_n), for unbatched input."""
+    return tuple(t.squeeze(1) for t in state) if isinstance(state, tuple) else state.squeeze(1)
 
 
 def _check_options(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, proj_size) -> None:
