@@ -7,6 +7,7 @@ import numpy as np
 
 from ..autograd.compile_hooks import not_replayable
 from ..tensor import Tensor
+from . import rnn_utils as rnn  # noqa: F401 - torch.nn.utils.rnn
 
 
 def _grads(parameters) -> list:
