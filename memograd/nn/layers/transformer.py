@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ... import creation, dtypes
+from ...autograd.grad_mode import is_grad_enabled
 from ...tensor import Tensor
 from .. import (
     containers,  # a module, not its names: containers imports this package
@@ -191,8 +192,11 @@ class TransformerEncoder(Module):
     """`num_layers` deep copies of `encoder_layer` applied in turn, then `norm` if given.
     (All copies start with the same weights, as PyTorch's do.)
 
-    enable_nested_tensor and mask_check are accepted and ignored: memograd has no nested
-    tensors, so padded positions are computed like any other (see docs/compat.md)."""
+    With enable_nested_tensor, PyTorch's inference path (eval mode, no gradient recorded, a
+    src_key_padding_mask and no mask, post-norm batch_first layers...) packs the sequences
+    without their padding and gives 0 at padded positions before the final norm; memograd has
+    no nested tensors, but zeroes those positions under the same conditions, so the results agree.
+    """
 
     def __init__(self, encoder_layer: TransformerEncoderLayer, num_layers: int, norm: Module | None = None,
                  enable_nested_tensor: bool = True, mask_check: bool = True):
@@ -201,7 +205,7 @@ class TransformerEncoder(Module):
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor = enable_nested_tensor
-        self.use_nested_tensor = False
+        self.use_nested_tensor = enable_nested_tensor and _packs_padding(encoder_layer)
         self.mask_check = mask_check
 
     def forward(self, src: Tensor, mask=None, src_key_padding_mask=None, is_causal: bool | None = None) -> Tensor:
@@ -212,9 +216,32 @@ class TransformerEncoder(Module):
         output = src
         for layer in self.layers:
             output = layer(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        if src_key_padding_mask is not None and self._zeroes_padding(src, mask, src_key_padding_mask._data != 0):
+            output = output.masked_fill(src_key_padding_mask._data[..., None] != 0, 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
+
+    def _zeroes_padding(self, src, mask, padded: np.ndarray) -> bool:
+        """PyTorch's conditions for its nested-tensor path (padded positions come out as 0)."""
+        if not self.use_nested_tensor or self.layers[0].training or src.ndim != 3 or mask is not None:
+            return False
+        keep = ~padded
+        if self.mask_check and not np.all(keep[:, :-1] >= keep[:, 1:]):  # each row: tokens, then padding
+            return False
+        first = self.layers[0]
+        tensors = [src, first.self_attn.in_proj_weight, first.self_attn.in_proj_bias, first.self_attn.out_proj.weight,
+                   first.self_attn.out_proj.bias, first.norm1.weight, first.norm1.bias, first.norm2.weight,
+                   first.norm2.bias, first.linear1.weight, first.linear1.bias, first.linear2.weight, first.linear2.bias]
+        return not (is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors))
+
+
+def _packs_padding(layer) -> bool:
+    """Whether PyTorch's TransformerEncoder may use nested tensors with this layer."""
+    attn = layer.self_attn if isinstance(layer, TransformerEncoderLayer) else None
+    return (attn is not None and not layer.norm_first and attn.batch_first and attn._qkv_same_embed_dim
+            and attn.in_proj_bias is not None and layer.activation_relu_or_gelu != 0
+            and layer.norm1.eps == layer.norm2.eps and attn.num_heads % 2 == 0)
 
 
 class TransformerDecoder(Module):
@@ -300,9 +327,9 @@ class Transformer(Module):
         attend to positions 0..i.
 
         >>> memograd.nn.Transformer.generate_square_subsequent_mask(3)
-        tensor([[0., -inf, -inf],
-                [0., 0., -inf],
-                [0., 0., 0.]])
+        tensor([[  0., -inf, -inf],
+                [  0.,   0., -inf],
+                [  0.,   0.,   0.]])
         """
         return _generate_square_subsequent_mask(sz, device=device, dtype=dtype)
 
