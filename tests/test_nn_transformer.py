@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import check_gradgrad
 from module_parity import assert_same_as_torch, copy_weights, module_pair
 
 import memograd as mg
@@ -75,6 +76,13 @@ def test_transformer_parameters_and_init_follow_pytorch():
 def test_encoder_layer_gradients_match_finite_differences(norm_first):
     layer = nn.TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.0, activation="gelu", norm_first=norm_first)
     grad_check(layer, mg.tensor(randn(3, 2, 4), requires_grad=True), src_mask=causal(3))
+
+
+def test_encoder_layer_second_derivatives_match_finite_differences():
+    # Composed from differentiable ops, so create_graph=True gradients are right too.
+    layer = nn.TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.0, activation="gelu").double()
+    check_gradgrad(lambda x: layer(x, src_mask=causal(3), src_key_padding_mask=np.array([[0, 0, 1]], bool)),
+                   (3, 1, 4))
 
 
 def test_decoder_layer_gradients_match_finite_differences():
