@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from ..backend import array_module
 from ..ops import linear as _linear
 from ..ops import shape as _shape
 from ..ops import softmax as _softmax
@@ -59,8 +60,9 @@ def causal_allowed(query_len: int, key_len: int) -> np.ndarray:
 def _safe_softmax(logits: Tensor) -> Tensor:
     """softmax over the last dim, but a row whose logits are all -inf (every key masked) gives
     zeros instead of NaN, as PyTorch's scaled_dot_product_attention does."""
-    dead = np.all(np.isneginf(logits._data), axis=-1, keepdims=True)
-    if not dead.any():
+    xp = array_module(logits._data)
+    dead = xp.all(xp.isneginf(logits._data), axis=-1, keepdims=True)
+    if not bool(dead.any()):
         return _softmax.softmax(logits, -1)
     weights = _softmax.softmax(_where(dead, 0.0, logits), -1)
     return _where(dead, 0.0, weights)
