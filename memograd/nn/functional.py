@@ -18,6 +18,7 @@ from ..ops import unary as _unary
 from ..ops.select import where as _where
 from ..random import rng
 from ..tensor import Tensor
+from .attention_functional import multi_head_attention_forward, scaled_dot_product_attention
 
 # ---- helpers -------------------------------------------------------------------------------
 
@@ -382,11 +383,13 @@ __all__ = [
     "log_softmax",
     "max_pool2d",
     "mse_loss",
+    "multi_head_attention_forward",
     "nll_loss",
     "one_hot",
     "pad",
     "relu",
     "relu_",
+    "scaled_dot_product_attention",
     "sigmoid",
     "smooth_l1_loss",
     "softmax",
