@@ -13,13 +13,15 @@ from .autograd.function import AccumulateGrad
 from .autograd.version import VersionCounter
 from .tensor_api.arithmetic import ArithmeticMethods
 from .tensor_api.conversion import ConversionMethods
+from .tensor_api.hook_methods import HookMethods
 from .tensor_api.inplace_methods import InplaceMethods
 from .tensor_api.reductions import ReductionMethods
 from .tensor_api.shaping import ShapeMethods
 from .tensor_api.values import ValueMethods
 
 
-class Tensor(ValueMethods, ConversionMethods, ArithmeticMethods, ReductionMethods, ShapeMethods, InplaceMethods):
+class Tensor(ValueMethods, ConversionMethods, ArithmeticMethods, ReductionMethods, ShapeMethods, InplaceMethods,
+             HookMethods):
     """An array that records the operations applied to it when it requires grad.
 
     >>> x = memograd.tensor([1.0, 2.0], requires_grad=True)

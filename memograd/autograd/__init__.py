@@ -5,14 +5,23 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import array_module
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .grad_writer import write_grads
 from .gradcheck import gradcheck
 
-__all__ = ["Function", "backward", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled",
-           "is_grad_enabled"]
+__all__ = [
+    "Function",
+    "backward",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "set_grad_enabled",
+]
 
 
 def _root_gradients(outputs, grad_outputs, create_graph: bool) -> list:
@@ -63,18 +72,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     if retain_graph is None:
         retain_graph = create_graph
     roots = [out._node for out in outputs]
-    if inputs is not None:
-        inputs = _as_list(inputs)
-        got = run_backward(roots, _root_gradients(outputs, grad_tensors, create_graph), retain_graph,
-                           create_graph, capture={t._node: t for t in inputs})
-        from .engine import deposit
-
-        for t in inputs:
-            g = got.get(t._node)
-            if g is not None:
-                deposit(t, g, create_graph, set())
-        return
-    run_backward(roots, _root_gradients(outputs, grad_tensors, create_graph), retain_graph, create_graph)
+    owners = None if inputs is None else {t._node: t for t in _as_list(inputs)}
+    kept = run_backward(roots, _root_gradients(outputs, grad_tensors, create_graph), retain_graph, create_graph,
+                        owners)
+    write_grads(kept, create_graph, owners)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
@@ -101,7 +102,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         retain_graph = create_graph
     nodes = [t._node for t in inputs]
     got = run_backward([out._node for out in outputs], _root_gradients(outputs, grad_outputs, create_graph),
-                       retain_graph, create_graph, capture=set(nodes))
+                       retain_graph, create_graph, targets=set(nodes))
     result = []
     for t, node in zip(inputs, nodes):
         g = got.get(node)

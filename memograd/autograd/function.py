@@ -19,7 +19,7 @@ class Node:
     input needs no gradient. `shape`/`dtype` describe the op's output: gradients arriving
     here are reduced and cast to them in exactly one place, the engine."""
 
-    __slots__ = ("next", "saved", "saved_src", "stamp", "shape", "dtype", "retained", "out_counter", "__weakref__")
+    __slots__ = ("__weakref__", "dtype", "next", "out_counter", "retained", "saved", "saved_src", "shape", "stamp")
 
     tensor_io = False  # True for user Functions: their backward sees tensors, not arrays
     saves_inputs = False
@@ -311,4 +311,4 @@ class _UserNode(FunctionCtx):
 
 
 # views.py builds on the classes above (CopySlices is a Node), so it is imported last.
-from . import views  # noqa: E402
+from . import views
