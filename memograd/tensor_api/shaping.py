@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import inplace
-from ..ops import indexing
+from ..ops import indexing, layout
 from ..ops import shape as shape_ops
 
 if TYPE_CHECKING:
@@ -23,6 +23,20 @@ class ShapeMethods:
     transpose = shape_ops.transpose
     expand = shape_ops.expand
     repeat = shape_ops.repeat
+
+    t = layout.t
+    narrow = layout.narrow
+    flip = layout.flip
+    fliplr = layout.fliplr
+    flipud = layout.flipud
+    roll = layout.roll
+    tril = layout.tril
+    triu = layout.triu
+    outer = ger = layout.outer
+    swapaxes = swapdims = shape_ops.transpose
+
+    def ravel(self) -> Tensor:
+        return shape_ops.reshape(self, -1)
 
     def view_as(self, other: Tensor) -> Tensor:
         return shape_ops.reshape(self, other.shape)
