@@ -92,6 +92,10 @@ unique_consecutive unravel_index unsafe_chunk unsafe_split unsafe_split_with_siz
 var_mean vdot version view_as_complex view_as_complex_copy view_as_real view_as_real_copy view_copy vmap vsplit wait
 windows xlogy xlogy_ xpu zero_
 """,
+    "torch.autograd": """
+NestedIOFunction SavedTensor anomaly_mode enforce_grad_layout_policy forward_ad functional gradgradcheck graph
+handle_torch_function is_tensor_like profiler profiler_legacy profiler_util set_multithreading_enabled
+""",
     "torch.nn": """
 AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveAvgPool3d AdaptiveLogSoftmaxWithLoss AdaptiveMaxPool1d AdaptiveMaxPool2d
 AdaptiveMaxPool3d AlphaDropout AvgPool1d AvgPool3d BatchNorm3d Bilinear CELU CTCLoss ChannelShuffle CircularPad1d
@@ -174,5 +178,11 @@ swapdims_ symeig t_ take take_along_dim tan_ tanh_ tensor_split tile to_dense to
 to_sparse_bsc to_sparse_bsr to_sparse_coo to_sparse_csc to_sparse_csr trace transpose_ triangular_solve tril_ triu_
 true_divide_ trunc_ unflatten unfold uniform_ unique unique_consecutive unsafe_chunk unsafe_split
 unsafe_split_with_sizes unsqueeze_ untyped_storage values vdot volatile vsplit xlogy xlogy_ xpu
+""",
+    "torch.nn.Module": """
+bfloat16 compile cuda get_extra_state ipu mtia register_backward_hook register_forward_hook
+register_forward_pre_hook register_full_backward_hook register_full_backward_pre_hook
+register_load_state_dict_post_hook register_load_state_dict_pre_hook register_state_dict_post_hook
+register_state_dict_pre_hook set_extra_state set_submodule share_memory to_empty xpu
 """,
 }

@@ -47,10 +47,12 @@ def _parse(equation: str, operands) -> tuple:
     lhs, arrow, rhs = equation.partition("->")
     inputs = lhs.split(",")
     if len(inputs) != len(operands):
-        raise ValueError(f"einsum(): {equation!r} names {len(inputs)} operands but {len(operands)} were given")
+        raise RuntimeError(f"einsum(): {equation!r} names {len(inputs)} operands but {len(operands)} were given")
     for x in operands:
         if not isinstance(x, function.Tensor):
             raise TypeError(f"einsum(): operands must be tensors, got {type(x).__name__}")
+    if len({x.dtype for x in operands}) > 1:
+        raise RuntimeError(f"einsum(): operands must share one dtype, got {[str(x.dtype) for x in operands]}")
     spare = iter(c for c in string.ascii_uppercase if c not in equation)
     ellipsis_width = max([x.ndim - (len(s) - 3) for x, s in zip(operands, inputs) if "..." in s], default=0)
     broadcast = "".join(next(spare) for _ in range(ellipsis_width))
@@ -60,7 +62,7 @@ def _parse(equation: str, operands) -> tuple:
             own = x.ndim - (len(letters) - 3)
             letters = letters.replace("...", broadcast[ellipsis_width - own:] if own else "")
         if not all(c.isalpha() for c in letters):
-            raise ValueError(f"einsum(): invalid subscript in {equation!r}: use letters and '...'")
+            raise RuntimeError(f"einsum(): invalid subscript in {equation!r}: use letters and '...'")
         if len(letters) != x.ndim:
             raise RuntimeError(f"einsum(): the subscript {letters!r} has {len(letters)} letters for an operand "
                                f"with {x.ndim} dimensions (shape {tuple(x.shape)})")
@@ -69,9 +71,9 @@ def _parse(equation: str, operands) -> tuple:
         output = rhs.replace("...", broadcast)
         for c in output:
             if not any(c in s for s in spelled):
-                raise ValueError(f"einsum(): output subscript {c} does not appear in the equation for any input operand")
+                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input operand")
         if len(set(output)) != len(output):
-            raise ValueError(f"einsum(): output subscript {output!r} repeats a letter")
+            raise RuntimeError(f"einsum(): output subscript {output!r} repeats a letter")
     else:
         counts = {c: "".join(spelled).count(c) for c in set("".join(spelled))}
         output = broadcast + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in broadcast))

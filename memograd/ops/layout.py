@@ -147,18 +147,13 @@ def meshgrid(*tensors, indexing: str | None = None):
     for x in tensors:
         if x.ndim > 1:
             raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {x.ndim}D")
-    swap = indexing == "xy" and len(tensors) >= 2
-    order = list(tensors)
-    if swap:
-        order[0], order[1] = order[1], order[0]
-    sizes = tuple(x.numel() for x in order)
+    sizes = tuple(x.numel() for x in tensors)
     grids = []
-    for i, x in enumerate(order):
-        lined = (1,) * i + (sizes[i],) + (1,) * (len(order) - i - 1)
+    for i, x in enumerate(tensors):
+        lined = (1,) * i + (sizes[i],) + (1,) * (len(tensors) - i - 1)
         grids.append(shape.expand(x.reshape(lined), sizes))
-    if swap:
+    if indexing == "xy" and len(tensors) >= 2:  # the 'ij' grids with the first two axes swapped
         grids = [shape.transpose(g, 0, 1) for g in grids]
-        grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
 
 

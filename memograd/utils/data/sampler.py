@@ -18,9 +18,9 @@ def _positive_int(value, what: str) -> int:
     return int(value)
 
 
-def _boolean(value, what: str) -> bool:
+def _boolean(value, what: str, error: type = ValueError) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"{what} should be a boolean value, but got {what}={value}")
+        raise error(f"{what} should be a boolean value, but got {what}={value}")
     return value
 
 
@@ -55,7 +55,7 @@ class RandomSampler(Sampler):
     def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None,
                  generator: Generator | None = None):
         self.data_source = data_source
-        self.replacement = _boolean(replacement, "replacement")
+        self.replacement = _boolean(replacement, "replacement", TypeError)  # PyTorch's type, here only
         self._num_samples = num_samples
         self.generator = generator
         _positive_int(self.num_samples, "num_samples")
