@@ -153,5 +153,7 @@ def save(obj, path) -> None:
 def load(path, map_location=None, weights_only: bool = True):
     """Load what `save` wrote; never runs code from the file (see memograd.io)."""
     from .io import load as _load
+    from .unsupported import refuse_pickle
 
+    refuse_pickle(path)
     return _load(path)

@@ -71,3 +71,19 @@ def missing(namespace: str, name: str, owner: str | None = None) -> Exception:
 def unsupported(api: str, reason: str) -> UnsupportedAPIError:
     """The error for an unsupported argument or mode of an API memograd has (`api` names it)."""
     return UnsupportedAPIError(f"{api} is not supported by memograd: {reason}. See docs/compat.md.")
+
+
+def refuse_pickle(f) -> None:
+    """Raise for a PyTorch checkpoint written by `torch.save` (a zip archive or a bare pickle):
+    memograd loads safetensors only and never unpickles."""
+    if not isinstance(f, (str, bytes)) and not hasattr(f, "__fspath__"):
+        return  # a file object: let the loader read it
+    try:
+        with open(f, "rb") as stream:
+            head = stream.read(4)
+    except OSError:
+        return  # the loader reports a missing file in its own words
+    if head.startswith(b"PK\x03\x04") or head[:1] == b"\x80":
+        raise unsupported(f"torch.load of {f!s} (a PyTorch pickle checkpoint)",
+                          "memograd reads safetensors files and never unpickles; in PyTorch, save the "
+                          "state_dict with safetensors.torch.save_file(model.state_dict(), path) and load that")

@@ -71,3 +71,13 @@ def test_lazy_submodules_and_compat_doc_exist():
     text = COMPAT.read_text(encoding="utf-8")
     for family in ("Tensors", "torch.*", "autograd", "nn", "optim", "utils.data", "io"):
         assert f"## {family}" in text
+
+
+def test_loading_a_pytorch_pickle_checkpoint_names_the_problem(tmp_path):
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "model.pt"
+    torch.save({"w": torch.ones(2)}, path)
+    with pytest.raises(NotImplementedError, match="torch.load.*safetensors"):
+        memograd.load(path)
+    memograd.save({"w": memograd.ones(2)}, tmp_path / "ok.safetensors")
+    assert memograd.load(tmp_path / "ok.safetensors")["w"].tolist() == [1.0, 1.0]

@@ -120,3 +120,22 @@ def test_which_calls_raise():
     assert_both_raise(lambda lib: lib.histc(lib.tensor([1.0]), bins=2, min=3, max=1), RuntimeError)
     assert_both_raise(lambda lib: lib.bincount(lib.tensor([-1, 2])), RuntimeError)
     assert_both_raise(lambda lib: lib.all(lib.zeros(2), dim=1), IndexError)
+
+
+def test_median_propagates_nan_as_torch():
+    assert_same(lambda lib: lib.median(lib.tensor([1.0, float("nan"), 0.0])))
+    assert_same(lambda lib: tuple(lib.median(lib.tensor([[1.0, float("nan"), 0.0], [3.0, 1.0, 2.0]]), 1)))
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.sort(lib.tensor([3.0, 1.0, 2.0])),
+    lambda lib: lib.topk(lib.tensor([3.0, 1.0, 2.0]), 2),
+    lambda lib: lib.tensor([[1.0, 5.0], [3.0, 2.0]]).max(1),
+    lambda lib: lib.tensor([[1.0, 5.0], [3.0, 2.0]]).min(0, keepdim=True),
+    lambda lib: lib.median(lib.tensor([[1.0, 5.0], [3.0, 2.0]]), 1),
+    lambda lib: lib.kthvalue(lib.tensor([3.0, 1.0, 2.0]), 2),
+    lambda lib: lib.histogram(lib.tensor([1.0, 2.0]), bins=2),
+], ids=lambda f: "")
+def test_named_results_print_as_torch(make):
+    torch = pytest.importorskip("torch")
+    assert repr(make(memograd)) == repr(make(torch))

@@ -118,3 +118,8 @@ def test_which_calls_raise():
 def test_einsum_spaces_in_the_equation():
     a, b = memograd.ones(2, 3), memograd.ones(3, 4)
     np.testing.assert_array_equal(memograd.einsum("i j , j k -> i k", a, b).numpy(), np.full((2, 4), 3.0))
+
+
+def test_einsum_sublist_format_names_itself():
+    with pytest.raises(NotImplementedError, match="sublist"):
+        memograd.einsum(memograd.ones(2, 3), [0, 1], memograd.ones(3, 4), [1, 2])

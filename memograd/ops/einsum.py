@@ -27,6 +27,11 @@ def einsum(equation: str, *operands):
     >>> memograd.einsum("i,i->", memograd.tensor([1.0, 2.0]), memograd.tensor([3.0, 4.0]))
     tensor(11.)
     """
+    if not isinstance(equation, str):
+        from ..unsupported import unsupported
+
+        raise unsupported("torch.einsum's sublist format einsum(op, [0, 1], ...)",
+                          "write the subscripts as a string, einsum('ij,jk->ik', a, b)")
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     inputs, output = _parse(equation.replace(" ", ""), operands)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import function
-from .extremes import MaxResult
+from .extremes import MaxResult, named_result
 from .reduce import normalize_dims
 
 
@@ -39,9 +39,9 @@ def take_along(x, indices: np.ndarray, axis: int):
     return x[tuple(grid)]
 
 
-def _result(x, indices: np.ndarray, axis: int) -> MaxResult:
+def _result(name: str, x, indices: np.ndarray, axis: int) -> MaxResult:
     values = take_along(x, indices, axis) if x.ndim else x.clone()
-    return MaxResult(values, function.Tensor._make(indices.astype(np.int64), None))
+    return named_result(name, values, function.Tensor._make(indices.astype(np.int64), None))
 
 
 def sort(input, dim: int = -1, descending: bool = False, stable: bool = False):  # noqa: A002
@@ -53,8 +53,8 @@ def sort(input, dim: int = -1, descending: bool = False, stable: bool = False): 
     """
     axis = _axis(input, dim, "sort")
     if input.ndim == 0:
-        return _result(input, np.zeros((), dtype=np.int64), 0)
-    return _result(input, order(input._data, axis, descending), axis)
+        return _result("sort", input, np.zeros((), dtype=np.int64), 0)
+    return _result("sort", input, order(input._data, axis, descending), axis)
 
 
 def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False):  # noqa: A002
@@ -68,18 +68,18 @@ def msort(input):  # noqa: A002
 def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The k largest (or smallest) elements along `dim` and their indices, largest first.
 
-    >>> memograd.topk(memograd.tensor([1.0, 5.0, 3.0]), 2)
-    torch.return_types.topk(values=tensor([5., 3.]), indices=tensor([1, 2]))
+    >>> memograd.topk(memograd.tensor([1.0, 5.0, 3.0]), 2).indices
+    tensor([1, 2])
     """
     axis = _axis(input, dim, "topk")
     n = input.shape[axis] if input.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"selected index k out of range: topk({k}) along a dimension of size {n}")
     if input.ndim == 0:
-        return _result(input, np.zeros((), dtype=np.int64), 0)
+        return _result("topk", input, np.zeros((), dtype=np.int64), 0)
     picked = order(input._data, axis, descending=largest)
     picked = picked[(slice(None),) * axis + (slice(0, k),)]
-    return _result(input, picked, axis)
+    return _result("topk", input, picked, axis)
 
 
 def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):  # noqa: A002
@@ -88,30 +88,40 @@ def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):  # noqa: A002
     n = input.shape[axis] if input.ndim else 1
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim} of size {n}")
-    return _select_rank(input, axis, k - 1, keepdim)
+    return _select_rank("kthvalue", input, axis, k - 1, keepdim)
 
 
 def median(input, dim=None, keepdim: bool = False):  # noqa: A002
     """The lower median (the smaller middle element for an even count), as PyTorch: over all
-    elements when `dim` is None (a value), else (values, indices) along `dim`."""
+    elements when `dim` is None (a value), else (values, indices) along `dim`. A NaN among
+    the elements makes the median NaN (its index that of the first NaN in sorted order)."""
     if dim is None:
         flat = input.reshape(-1)
         if flat.shape[0] == 0:
             return flat.sum() * float("nan")
-        return _select_rank(flat, 0, (flat.shape[0] - 1) // 2, False).values
+        return _select_rank("median", flat, 0, None, False).values
     axis = _axis(input, dim, "median")
-    n = input.shape[axis] if input.ndim else 1
-    return _select_rank(input, axis, (n - 1) // 2, keepdim)
+    return _select_rank("median", input, axis, None, keepdim)
 
 
-def _select_rank(x, axis: int, rank: int, keepdim: bool) -> MaxResult:
+def _select_rank(name: str, x, axis: int, rank, keepdim: bool) -> MaxResult:
+    """The element of sorted position `rank` along `axis` (None: the lower median, or the
+    first NaN where a row holds one)."""
     if x.ndim == 0:
-        return _result(x, np.zeros((), dtype=np.int64), 0)
-    picked = order(x._data, axis, descending=False)[(slice(None),) * axis + (slice(rank, rank + 1),)]
-    if not keepdim:
-        picked = picked.squeeze(axis)
-        grid = list(np.indices(picked.shape, sparse=True))
-        grid.insert(axis, picked)
-        values = x[tuple(grid)]
-        return MaxResult(values, function.Tensor._make(picked.astype(np.int64), None))
-    return _result(x, picked, axis)
+        return _result(name, x, np.zeros((), dtype=np.int64), 0)
+    data = x._data
+    sorted_order = order(data, axis, descending=False)
+    if rank is None:
+        n = data.shape[axis]
+        nans = np.isnan(data).sum(axis=axis, keepdims=True) if data.dtype.kind == "f" else 0
+        rank = np.where(nans > 0, n - nans, (n - 1) // 2)  # NaNs sort last: the first of them
+        picked = np.take_along_axis(sorted_order, np.broadcast_to(rank, sorted_order.shape[:axis] + (1,)
+                                                                  + sorted_order.shape[axis + 1:]), axis)
+    else:
+        picked = sorted_order[(slice(None),) * axis + (slice(rank, rank + 1),)]
+    if keepdim:
+        return _result(name, x, picked, axis)
+    picked = picked.squeeze(axis)
+    grid = list(np.indices(picked.shape, sparse=True))
+    grid.insert(axis, picked)
+    return named_result(name, x[tuple(grid)], function.Tensor._make(picked.astype(np.int64), None))
