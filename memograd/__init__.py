@@ -25,14 +25,16 @@ from .ops.counting import all, any, bincount, histc, histogram  # noqa: A004
 from .ops.cumulative import cumprod, cumsum, diff
 from .ops.einsum import einsum
 from .ops.elementwise import (
-    acos, addcdiv, addcmul, arccos, arcsin, arctan, arctan2, asin, atan, atan2, ceil, clamp_max, clamp_min, cosh,
-    div, exp2, expm1, fix, floor, fmod, frac, lerp, log2, log10, nonzero, remainder, round, sinh, tan, trunc, where,
+    acos, addcdiv, addcmul, arccos, arcsin, arctan, arctan2, asin, atan, atan2, clamp_max, clamp_min, cosh, exp2,
+    expm1, lerp, log2, log10, sinh, tan,
 )
 from .ops.layout import (
     atleast_1d, atleast_2d, atleast_3d, column_stack, dstack, flip, fliplr, flipud, ger, hstack, meshgrid, narrow,
     outer, roll, row_stack, t, tril, triu, vstack,
 )
 from .ops.reduce import amax, amin, logsumexp, mean, norm, prod, std, sum, var
+from .ops.rounding import ceil, div, fix, floor, fmod, frac, remainder, round, trunc  # noqa: A004
+from .ops.select import nonzero, where
 from .ops.shape import (
     cat, chunk, concat, concatenate, expand, flatten, pad, permute, repeat, reshape, split, squeeze, stack,
     transpose, unsqueeze,

@@ -1,6 +1,6 @@
 """More elementwise math, as PyTorch names it: log10 log2 exp2 expm1, tan and the inverse
-and hyperbolic functions, rounding, fmod/remainder, atan2, and the compositions lerp,
-addcmul, addcdiv, frac, cosh, div with a rounding mode.
+and hyperbolic functions, atan2, and the compositions cosh, lerp, addcmul, addcdiv
+(rounding and remainders are in `rounding`).
 
 Each rule uses only operators on what it saved, so it runs on arrays (plain backprop) and
 on tensors (`create_graph=True`) alike. Integer inputs of a float-valued function become
@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..autograd import function
 from ..autograd.function import Op
 from ..backend import array_module, quiet
-from . import arith, select
 from .unary import floating
 
 _LN10 = math.log(10.0)
@@ -201,87 +198,6 @@ class Atan2(Op):
         return scale * x, -scale * y
 
 
-# ---- rounding: piecewise constant, so the gradient is zero (as in PyTorch) -----------------
-
-
-class Step(Op):
-    """Base of floor/ceil/round/trunc: `apply_array` rounds; the gradient is zero."""
-
-    __slots__ = ()
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        return grad_out * 0
-
-
-class Floor(Step):
-    __slots__ = ()
-
-    @staticmethod
-    def forward(ctx, x):
-        return array_module(x).floor(x)
-
-
-class Ceil(Step):
-    __slots__ = ()
-
-    @staticmethod
-    def forward(ctx, x):
-        return array_module(x).ceil(x)
-
-
-class Trunc(Step):
-    __slots__ = ()
-
-    @staticmethod
-    def forward(ctx, x):
-        return array_module(x).trunc(x)
-
-
-class Round(Step):
-    """Half to even, as PyTorch (and NumPy) round: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2."""
-
-    __slots__ = ()
-
-    @staticmethod
-    def forward(ctx, x, decimals=0):
-        return array_module(x).round(x, decimals)
-
-
-# ---- remainders --------------------------------------------------------------------------
-
-
-class Fmod(Op):
-    """a - b * trunc(a / b): the sign of the dividend (C's fmod). d/db = -trunc(a / b)."""
-
-    __slots__ = ()
-    rounding = "trunc"
-
-    @classmethod
-    def forward(cls, ctx, a, b):
-        xp = array_module(a if hasattr(a, "shape") else b)
-        integral = all(getattr(v, "dtype", np.dtype(type(v))).kind in "biu" for v in (a, b))
-        if integral and np.any(np.asarray(b) == 0):
-            raise RuntimeError("ZeroDivisionError")
-        with quiet():
-            out = arith.promote((xp.fmod if cls.rounding == "trunc" else xp.remainder)(a, b), a, b)
-            if not integral:
-                ctx.save_for_backward(getattr(xp, cls.rounding)(a / b).astype(out.dtype, copy=False))
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        (quotient,) = ctx.saved
-        return grad_out, -grad_out * quotient
-
-
-class Remainder(Fmod):
-    """a - b * floor(a / b): the sign of the divisor (Python's %). d/db = -floor(a / b)."""
-
-    __slots__ = ()
-    rounding = "floor"
-
-
 # ---- functions ---------------------------------------------------------------------------
 
 
@@ -334,64 +250,6 @@ def atan2(input, other):  # noqa: A002 - PyTorch's names
     return Atan2.apply(floating(input), floating(other))
 
 
-def _rounded(op, x, **params):
-    if isinstance(x, function.Tensor) and x._data.dtype.kind in "biu":
-        return x.clone()  # integers are already whole: PyTorch returns them unchanged
-    return op.apply(x, **params)
-
-
-def floor(x):
-    return _rounded(Floor, x)
-
-
-def ceil(x):
-    return _rounded(Ceil, x)
-
-
-def trunc(x):
-    return _rounded(Trunc, x)
-
-
-fix = trunc
-
-
-def round(x, *, decimals: int = 0):  # noqa: A001 - PyTorch's name
-    return _rounded(Round, x, decimals=decimals)
-
-
-def frac(x):
-    """x - trunc(x), with the sign of x; its gradient is 1, as PyTorch's."""
-    if isinstance(x, function.Tensor) and x._data.dtype.kind in "biu":
-        raise RuntimeError(f"\"frac_cpu\" not implemented for '{x.dtype}'")
-    return x - trunc(x)
-
-
-def fmod(input, other):  # noqa: A002
-    return Fmod.apply(input, other)
-
-
-def remainder(input, other):  # noqa: A002
-    return Remainder.apply(input, other)
-
-
-def div(input, other, *, rounding_mode=None):  # noqa: A002
-    """input / other, or its quotient rounded toward zero ('trunc') or down ('floor'); with
-    a rounding mode, integer inputs give an integer result, as in PyTorch."""
-    if rounding_mode is None:
-        return arith.Div.apply(input, other)
-    if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}")
-    kinds = [getattr(v, "dtype", np.dtype(type(v))).kind for v in (input, other)]
-    if all(k in "biu" for k in kinds):
-        a, b = (v._data if isinstance(v, function.Tensor) else v for v in (input, other))
-        if np.any(np.asarray(b) == 0):
-            raise RuntimeError("ZeroDivisionError")
-        q = np.floor_divide(a, b) if rounding_mode == "floor" else np.trunc(np.true_divide(a, b))
-        return function.Tensor._make(np.asarray(q).astype(np.result_type(a, b), copy=False), None)
-    quotient = arith.Div.apply(input, other)
-    return floor(quotient) if rounding_mode == "floor" else trunc(quotient)
-
-
 def lerp(input, end, weight):  # noqa: A002
     """input + weight * (end - input), for a number or tensor weight."""
     for v in (input, end):
@@ -420,25 +278,6 @@ def clamp_max(x, max):  # noqa: A002
     from .unary import clamp
 
     return clamp(x, max=max)
-
-
-def where(condition, input=None, other=None):  # noqa: A002
-    """`where(condition, input, other)` picks elementwise; `where(condition)` alone gives the
-    indices where it holds, one tensor per dimension (as `nonzero(as_tuple=True)`)."""
-    if input is None and other is None:
-        return nonzero(condition, as_tuple=True)
-    return select.where(condition, input, other)
-
-
-def nonzero(input, *, as_tuple: bool = False):  # noqa: A002
-    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one per dimension."""
-    data = input._data if isinstance(input, function.Tensor) else np.asarray(input)
-    found = np.nonzero(data.reshape(-1) if data.ndim == 0 else data)  # a 0-d input counts as 1-d
-    if as_tuple:
-        return tuple(function.Tensor._make(i.astype(np.int64), None) for i in found)
-    if data.ndim == 0:
-        return function.Tensor._make(np.zeros((found[0].size, 0), dtype=np.int64), None)
-    return function.Tensor._make(np.stack(found, axis=1).astype(np.int64), None)
 
 
 # PyTorch's NumPy-style aliases.

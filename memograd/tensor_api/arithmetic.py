@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import function
-from ..ops import activation, arith, elementwise, select, unary
+from ..ops import activation, arith, elementwise, rounding, select, unary
 
 
 class ArithmeticMethods:
@@ -62,10 +62,10 @@ class ArithmeticMethods:
         return _no_grad_binary(np.floor_divide, other, self)
 
     def __mod__(self, other):
-        return elementwise.remainder(self, other)
+        return rounding.remainder(self, other)
 
     def __rmod__(self, other):
-        return elementwise.remainder(other, self)
+        return rounding.remainder(other, self)
 
     def add(self, other, alpha=1):
         return self + (other if alpha == 1 else other * alpha)
@@ -76,7 +76,7 @@ class ArithmeticMethods:
     mul = multiply = __mul__
 
     def div(self, other, *, rounding_mode=None):
-        return elementwise.div(self, other, rounding_mode=rounding_mode)
+        return rounding.div(self, other, rounding_mode=rounding_mode)
 
     divide = div
     true_divide = __truediv__
@@ -169,21 +169,21 @@ class ArithmeticMethods:
     sinh = elementwise.sinh
     cosh = elementwise.cosh
     erf = activation.erf
-    floor = elementwise.floor
-    ceil = elementwise.ceil
-    trunc = fix = elementwise.trunc
-    frac = elementwise.frac
-    fmod = elementwise.fmod
-    remainder = elementwise.remainder
+    floor = rounding.floor
+    ceil = rounding.ceil
+    trunc = fix = rounding.trunc
+    frac = rounding.frac
+    fmod = rounding.fmod
+    remainder = rounding.remainder
     lerp = elementwise.lerp
     addcmul = elementwise.addcmul
     addcdiv = elementwise.addcdiv
     clamp_min = elementwise.clamp_min
     clamp_max = elementwise.clamp_max
-    nonzero = elementwise.nonzero
+    nonzero = select.nonzero
 
     def round(self, decimals: int = 0):
-        return elementwise.round(self, decimals=decimals)
+        return rounding.round(self, decimals=decimals)
 
     def square(self):
         return arith.Mul.apply(self, self)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes
 from ..autograd import function
 from ..autograd.tape import not_replayable
 from ..backend import CPU, device
