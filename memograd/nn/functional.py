@@ -396,3 +396,10 @@ __all__ = [
     "softplus",
     "tanh",
 ]
+
+
+def __getattr__(name: str):
+    """A PyTorch name this namespace lacks raises NotImplementedError naming it (memograd.unsupported)."""
+    from ..unsupported import missing
+
+    raise missing("torch.nn.functional", name)

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import Op
+from ..backend import quiet
 from . import dual
 
 
@@ -93,14 +94,18 @@ class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return promote(a / b, a, b)
+        if type(b) in (int, float) and b != 0:
+            return promote(a / b, a, b)
+        with quiet():  # x / 0 = inf, 0 / 0 = nan, silently as in PyTorch
+            return promote(a / b, a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
         a, b = ctx.saved
         a_edge, b_edge = ctx.next
-        grad_a = grad_out / b if a_edge is not None else None
-        grad_b = -grad_out * a / (b * b) if b_edge is not None else None
+        with quiet():
+            grad_a = grad_out / b if a_edge is not None else None
+            grad_b = -grad_out * a / (b * b) if b_edge is not None else None
         return grad_a, grad_b
 
 
@@ -114,7 +119,8 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = promote(a**b, a, b)
+        with quiet():  # 0 ** -1 = inf, (-1) ** 0.5 = nan, silently as in PyTorch
+            out = promote(a**b, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -122,11 +128,12 @@ class Pow(Op):
     def backward(ctx, grad_out):
         a, b, out = ctx.saved
         a_edge, b_edge = ctx.next
-        grad_a = grad_out * b * a ** (b - 1) if a_edge is not None else None
-        grad_b = None
-        if b_edge is not None:
-            # d(a^b)/db = a^b log a; where a == 0 the limit (for b > 0) is 0, as PyTorch gives.
-            grad_b = dual.where(a == 0, 0.0, grad_out * out * dual.log(dual.where(a == 0, 1.0, a)))
+        with quiet():
+            grad_a = grad_out * b * a ** (b - 1) if a_edge is not None else None
+            grad_b = None
+            if b_edge is not None:
+                # d(a^b)/db = a^b log a; where a == 0 the limit (for b > 0) is 0, as PyTorch gives.
+                grad_b = dual.where(a == 0, 0.0, grad_out * out * dual.log(dual.where(a == 0, 1.0, a)))
         return grad_a, grad_b
 
 

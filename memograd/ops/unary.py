@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes
+from ..autograd import function
 from ..autograd.function import Op
-from ..backend import array_module
+from ..backend import array_module, quiet
 from . import dual
 
 
@@ -17,7 +19,8 @@ class Exp(Op):
 
     @staticmethod
     def forward(ctx, x):
-        out = array_module(x).exp(x)
+        with quiet():  # overflow to inf, silently as in PyTorch
+            out = array_module(x).exp(x)
         ctx.save_for_backward(out)
         return out
 
@@ -35,12 +38,14 @@ class Log(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return array_module(x).log(x)
+        with quiet():  # log(0) = -inf, log(-1) = nan, silently as in PyTorch
+            return array_module(x).log(x)
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved
-        return grad_out / x
+        with quiet():
+            return grad_out / x
 
 
 class Log1p(Op):
@@ -51,7 +56,8 @@ class Log1p(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return array_module(x).log1p(x)
+        with quiet():
+            return array_module(x).log1p(x)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -66,14 +72,16 @@ class Sqrt(Op):
 
     @staticmethod
     def forward(ctx, x):
-        out = array_module(x).sqrt(x)
+        with quiet():  # sqrt(-1) = nan, silently as in PyTorch
+            out = array_module(x).sqrt(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved
-        return grad_out / (2 * out)
+        with quiet():  # infinite slope at 0
+            return grad_out / (2 * out)
 
 
 class Rsqrt(Op):
@@ -83,7 +91,8 @@ class Rsqrt(Op):
 
     @staticmethod
     def forward(ctx, x):
-        out = 1 / array_module(x).sqrt(x)
+        with quiet():
+            out = 1 / array_module(x).sqrt(x)
         ctx.save_for_backward(out)
         return out
 
@@ -100,7 +109,8 @@ class Reciprocal(Op):
 
     @staticmethod
     def forward(ctx, x):
-        out = 1 / x
+        with quiet():
+            out = 1 / x
         ctx.save_for_backward(out)
         return out
 
@@ -258,44 +268,52 @@ class Clamp(Op):
 # ---- functions ---------------------------------------------------------------------------
 
 
+def floating(x):
+    """`x` itself, or x as the default float when it is an integer or bool tensor: the
+    float-valued functions promote integers so, as in PyTorch (`exp` of int64 is float32)."""
+    if isinstance(x, function.Tensor) and x._data.dtype.kind in "biu":
+        return x.to(dtypes.get_default_dtype())
+    return x
+
+
 def exp(x):
-    return Exp.apply(x)
+    return Exp.apply(floating(x))
 
 
 def log(x):
-    return Log.apply(x)
+    return Log.apply(floating(x))
 
 
 def log1p(x):
-    return Log1p.apply(x)
+    return Log1p.apply(floating(x))
 
 
 def sqrt(x):
-    return Sqrt.apply(x)
+    return Sqrt.apply(floating(x))
 
 
 def rsqrt(x):
-    return Rsqrt.apply(x)
+    return Rsqrt.apply(floating(x))
 
 
 def reciprocal(x):
-    return Reciprocal.apply(x)
+    return Reciprocal.apply(floating(x))
 
 
 def sin(x):
-    return Sin.apply(x)
+    return Sin.apply(floating(x))
 
 
 def cos(x):
-    return Cos.apply(x)
+    return Cos.apply(floating(x))
 
 
 def tanh(x):
-    return Tanh.apply(x)
+    return Tanh.apply(floating(x))
 
 
 def sigmoid(x):
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(floating(x))
 
 
 def relu(x):

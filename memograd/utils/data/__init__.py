@@ -7,10 +7,21 @@ from . import datasets
 from .collate import default_collate
 from .dataloader import DataLoader
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset
+from .sampler import (
+    BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler,
+)
 from .datasets import DatasetSplits, load_dataset
 from .split import random_split
 
 __all__ = [
-    "ConcatDataset", "DataLoader", "Dataset", "DatasetSplits", "Subset", "TensorDataset", "datasets", "default_collate",
-    "load_dataset", "random_split",
+    "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "DatasetSplits", "RandomSampler", "Sampler",
+    "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "datasets",
+    "default_collate", "load_dataset", "random_split",
 ]
+
+
+def __getattr__(name: str):
+    """A PyTorch name this namespace lacks raises NotImplementedError naming it (memograd.unsupported)."""
+    from ...unsupported import missing
+
+    raise missing("torch.utils.data", name)
