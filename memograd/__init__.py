@@ -55,11 +55,6 @@ from .size import Size
 from .tensor import Tensor
 from .tensor_api.printing import get_printoptions, set_printoptions
 
-# Until memograd/autograd/__init__.py imports them itself: torch.autograd.Variable and
-# torch.autograd.inference_mode are PyTorch names in that namespace too.
-autograd.Variable = Variable
-autograd.inference_mode = inference_mode
-
 __version__ = "0.1.0"
 
 

@@ -35,8 +35,10 @@ class Tensor(ValueMethods, ConversionMethods, ArithmeticMethods, ReductionMethod
     # so that Python calls Tensor.__rmul__ and the result is a tensor that records.
     __array_ufunc__ = None
 
-    def __init__(self, data, requires_grad: bool = False):
-        self._data = np.asarray(data._data if isinstance(data, Tensor) else data)
+    def __init__(self, *data, requires_grad: bool = False, device=None):
+        from .creation import constructor_array  # creation imports this module: import on use
+
+        self._data = constructor_array(data, device)  # PyTorch's legacy constructor rules
         self.grad = None
         self._grad_fn = None
         self._counter = None

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .serialization import CheckpointError
 
 # Why some of the most asked-for missing APIs are missing, or what to use instead.
 REASONS = {
@@ -44,10 +43,6 @@ class UnsupportedAPIError(NotImplementedError):
 
 class UnsupportedAttributeError(UnsupportedAPIError, AttributeError):
     """The same, for an attribute of a tensor: `hasattr` answers False."""
-
-
-class PickleCheckpointError(UnsupportedAPIError, CheckpointError):
-    """A `torch.save` checkpoint given to `load`: a missing PyTorch feature and an unreadable file."""
 
 
 @lru_cache(maxsize=None)
@@ -79,22 +74,3 @@ def unsupported(api: str, reason: str) -> UnsupportedAPIError:
     return UnsupportedAPIError(f"{api} is not supported by memograd: {reason}. See docs/compat.md.")
 
 
-def refuse_pickle(f) -> None:
-    """Raise for a PyTorch checkpoint written by `torch.save` (a zip archive or a bare pickle):
-    memograd loads safetensors only and never unpickles. A safetensors file starts with its
-    header's length (8 bytes) and the header's "{", which tells it apart whatever the bytes."""
-    if not isinstance(f, (str, bytes)) and not hasattr(f, "__fspath__"):
-        return  # a file object: let the loader read it
-    try:
-        with open(f, "rb") as stream:
-            head = stream.read(9)
-            size = stream.seek(0, 2)
-    except OSError:
-        return  # the loader reports a missing file in its own words
-    if len(head) == 9 and head[8:9] == b"{" and 8 + int.from_bytes(head[:8], "little") <= size:
-        return
-    if head.startswith(b"PK\x03\x04") or (head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")):
-        raise PickleCheckpointError(
-            f"torch.load of {f!s} (a PyTorch zip/pickle checkpoint) is not supported by memograd: memograd reads "
-            "safetensors files and never unpickles; in PyTorch, save the state_dict with "
-            "safetensors.torch.save_file(model.state_dict(), path) and load that. See docs/compat.md.")

@@ -11,17 +11,11 @@ from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .grad_writer import write_grads
 from .gradcheck import gradcheck
+from .inference_mode import inference_mode, is_inference_mode_enabled
+from .variable import Variable
 
-__all__ = [
-    "Function",
-    "backward",
-    "enable_grad",
-    "grad",
-    "gradcheck",
-    "is_grad_enabled",
-    "no_grad",
-    "set_grad_enabled",
-]
+__all__ = ["Function", "Variable", "backward", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled",
+           "inference_mode", "is_grad_enabled", "is_inference_mode_enabled"]
 
 
 def _root_gradients(outputs, grad_outputs, create_graph: bool) -> list:
@@ -116,3 +110,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         else:
             result.append(g if isinstance(g, Tensor) else Tensor._make(g, None))
     return tuple(result)
+
+
+def __getattr__(name: str):
+    """A PyTorch name memograd.autograd lacks (torch.autograd.functional...) raises
+    NotImplementedError naming it (memograd.unsupported)."""
+    from ..unsupported import missing
+
+    raise missing("torch.autograd", name)

@@ -35,7 +35,9 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
-        return self.next
+        """One (node, output index) pair per input, as PyTorch: (None, 0) where the input
+        needs no gradient. memograd's nodes have one output, so the index is always 0."""
+        return tuple((edge, 0) for edge in self.next)
 
     @property
     def needs_input_grad(self) -> tuple:

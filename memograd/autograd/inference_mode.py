@@ -29,8 +29,7 @@ class inference_mode:  # noqa: N801 - PyTorch's name
     def __enter__(self) -> None:
         self._previous = (modes.inference, modes.grad_enabled)
         modes.inference = self.mode
-        if self.mode:
-            modes.grad_enabled = False
+        modes.grad_enabled = not self.mode  # inference_mode(False) records again, as PyTorch's
 
     def __exit__(self, *exc) -> None:
         modes.inference, modes.grad_enabled = self._previous

@@ -26,6 +26,7 @@ def reverse_cumsum(grad, axis: int):
 
 class Cumsum(Op):
     __slots__ = ("axis",)
+    backward_flops_per_element = 1
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -44,6 +45,7 @@ class Cumprod(Op):
     formula is used as is (as for prod)."""
 
     __slots__ = ("axis",)
+    backward_flops_per_element = 4
     saves_inputs = True
     saves_output = True
 

@@ -23,6 +23,7 @@ _LN2 = math.log(2.0)
 
 class Log10(Op):
     __slots__ = ()
+    backward_flops_per_element = 2
     saves_inputs = True
 
     @staticmethod
@@ -40,6 +41,7 @@ class Log10(Op):
 
 class Log2(Op):
     __slots__ = ()
+    backward_flops_per_element = 2
     saves_inputs = True
 
     @staticmethod
@@ -57,6 +59,7 @@ class Log2(Op):
 
 class Exp2(Op):
     __slots__ = ()
+    backward_flops_per_element = 2
     saves_output = True
 
     @staticmethod
@@ -76,6 +79,7 @@ class Expm1(Op):
     """exp(x) - 1, exact for small x; the derivative exp(x) is the output plus one."""
 
     __slots__ = ()
+    backward_flops_per_element = 2
     saves_output = True
 
     @staticmethod
@@ -96,6 +100,7 @@ class Expm1(Op):
 
 class Tan(Op):
     __slots__ = ()
+    backward_flops_per_element = 3
     saves_output = True
 
     @staticmethod
@@ -112,6 +117,7 @@ class Tan(Op):
 
 class Asin(Op):
     __slots__ = ()
+    backward_flops_per_element = 4
     saves_inputs = True
 
     @staticmethod
@@ -129,6 +135,7 @@ class Asin(Op):
 
 class Acos(Op):
     __slots__ = ()
+    backward_flops_per_element = 4
     saves_inputs = True
 
     @staticmethod
@@ -146,6 +153,7 @@ class Acos(Op):
 
 class Atan(Op):
     __slots__ = ()
+    backward_flops_per_element = 4
     saves_inputs = True
 
     @staticmethod
@@ -164,6 +172,7 @@ class Sinh(Op):
     cancellation, so the output is all the rule needs."""
 
     __slots__ = ()
+    backward_flops_per_element = 2
     saves_output = True
 
     @staticmethod
@@ -183,6 +192,7 @@ class Atan2(Op):
     """atan2(y, x), the angle of the point (x, y); at the origin the gradient is nan."""
 
     __slots__ = ()
+    backward_flops_per_element = 6
     saves_inputs = True
 
     @staticmethod

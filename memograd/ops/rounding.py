@@ -21,6 +21,7 @@ class Step(Op):
     """Base of floor/ceil/round/trunc: `apply_array` rounds; the gradient is zero."""
 
     __slots__ = ()
+    backward_flops_per_element = 0
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -68,6 +69,7 @@ class Fmod(Op):
     """a - b * trunc(a / b): the sign of the dividend (C's fmod). d/db = -trunc(a / b)."""
 
     __slots__ = ()
+    backward_flops_per_element = 2
     rounding = "trunc"
 
     @classmethod

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .errors import CheckpointError
+from .errors import CheckpointError, ForeignFileError
 from .foreign import describe_foreign
 
 _ITEMSIZE = {"BOOL": 1, "U8": 1, "I8": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
@@ -74,7 +74,7 @@ def from_bytes(raw: bytes, where: str) -> tuple[dict[str, np.ndarray], dict[str,
         foreign = describe_foreign(raw)
         if foreign is None:
             raise
-        raise CheckpointError(f"{where}: cannot load {foreign}") from None
+        raise ForeignFileError(f"{where}: cannot load {foreign}") from None
     try:
         arrays = load(raw)
     except (SafetensorError, ValueError, TypeError) as err:
