@@ -69,7 +69,7 @@ def program(torch, init=keep, attention="tril", steps=4):
             self.lm_head = nn.Linear(n_embd, vocab_size, bias=False)
 
         def forward(self, idx, targets=None):
-            b, t = idx.size()
+            _, t = idx.size()
             pos = torch.arange(0, t, dtype=torch.long)
             x = self.wte(idx) + self.wpe(pos)
             for block in self.blocks:
