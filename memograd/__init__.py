@@ -90,6 +90,13 @@ def square(x: Tensor) -> Tensor:
     return x * x
 
 
+def equal(a: Tensor, b: Tensor) -> bool:
+    """True when both tensors have the same shape and the same values."""
+    import numpy as np
+
+    return a.shape == b.shape and np.array_equal(a._data, b._data)
+
+
 def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
     import numpy as np
 

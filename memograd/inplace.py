@@ -91,6 +91,20 @@ def write(tensor, out, name: str) -> None:
     bump_version(tensor)
 
 
+def write_out(out, result, name: str):
+    """`torch.fn(..., out=out)`: no history (PyTorch refuses out= while recording a tensor that
+    requires grad); the values go into out's memory, or out takes the result's shape."""
+    if modes.grad_enabled and (out.requires_grad or result.requires_grad):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    if out.shape != result.shape:
+        out._data = result._data.astype(out.dtype, copy=False)
+        bump_version(out)
+        return out
+    write(out, result._data, name)
+    return out
+
+
 def bump_version(tensor) -> None:
     """Record that the memory behind `tensor` changed (its views and detach()es share the count)."""
     tensor._shared_counter().bump()

@@ -68,17 +68,10 @@ def without_torch(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
 
 
-def missing(*apis):
-    """Expected to fail only by lacking `apis` (an unknown attribute or keyword), until they exist."""
-    return pytest.mark.xfail(strict=True, raises=(AttributeError, TypeError), reason="needs " + ", ".join(apis))
-
-
 # (id, program, keyword arguments, rtol, marks): rtol is for float32 unless the program says so.
 PROGRAMS = [
-    ("char_gpt_tril", char_gpt.program, {"attention": "tril"}, 1e-4,
-     [missing("torch.tril", "torch.topk", "torch.multinomial")]),
-    ("char_gpt_sdpa", char_gpt.program, {"attention": "sdpa"}, 1e-4,
-     [missing("torch.topk", "torch.multinomial")]),
+    ("char_gpt_tril", char_gpt.program, {"attention": "tril"}, 1e-4, []),
+    ("char_gpt_sdpa", char_gpt.program, {"attention": "sdpa"}, 1e-4, []),
     ("lstm_lm", lstm_lm.program, {}, 1e-4, []),
     ("mnist_cnn", mnist_cnn.program, {}, 1e-4, []),
     ("vae", vae.program, {}, 1e-4, []),
@@ -86,12 +79,10 @@ PROGRAMS = [
     ("pinn", pinn.program, {}, 1e-4, []),
     ("time_sequence", time_sequence.program, {}, 1e-9, []),
     ("gan_1d", gan_1d.program, {}, 1e-4, []),
-    ("makemore_mlp", makemore_mlp.program, {}, 1e-4,
-     [missing("Tensor.nelement", "Tensor.log10", "torch.multinomial(generator=)")]),
-    ("blitz_tensors", blitz_tensors.program, {}, 1e-6,
-     [missing("torch.cuda", "torch.equal", "out= of torch.matmul and torch.mul")]),
+    ("makemore_mlp", makemore_mlp.program, {}, 1e-4, []),
+    ("blitz_tensors", blitz_tensors.program, {}, 1e-6, []),
     ("blitz_autograd", blitz_autograd.program, {}, 1e-4, []),
-    ("blitz_nn", blitz_nn.program, {}, 1e-4, [missing("grad_fn.next_functions as (node, index) pairs")]),
+    ("blitz_nn", blitz_nn.program, {}, 1e-4, []),
     ("blitz_cifar", blitz_cifar.program, {}, 1e-4, []),
 ]
 

@@ -241,20 +241,20 @@ def inner_length(node) -> int:
 # ---- functions ---------------------------------------------------------------------------
 
 
-def add(a, b):
-    return Add.apply(a, b)
+def add(a, b, *, alpha=1, out=None):
+    return _to_out(Add.apply(a, b if alpha == 1 else b * alpha), out, "add")
 
 
-def sub(a, b):
-    return Sub.apply(a, b)
+def sub(a, b, *, alpha=1, out=None):
+    return _to_out(Sub.apply(a, b if alpha == 1 else b * alpha), out, "sub")
 
 
-def mul(a, b):
-    return Mul.apply(a, b)
+def mul(a, b, *, out=None):
+    return _to_out(Mul.apply(a, b), out, "mul")
 
 
-def div(a, b):
-    return Div.apply(a, b)
+def div(a, b, *, out=None):
+    return _to_out(Div.apply(a, b), out, "div")
 
 
 def neg(a):
@@ -273,5 +273,14 @@ def minimum(a, b):
     return Minimum.apply(a, b)
 
 
-def matmul(a, b):
-    return MatMul.apply(a, b)
+def matmul(a, b, *, out=None):
+    return _to_out(MatMul.apply(a, b), out, "matmul")
+
+
+def _to_out(result, out, name: str):
+    """PyTorch's `out=`: the result written into `out` (its memory when the shape fits)."""
+    if out is None:
+        return result
+    from ..inplace import write_out
+
+    return write_out(out, result, name)

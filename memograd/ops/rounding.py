@@ -140,9 +140,11 @@ def remainder(input, other):  # noqa: A002
     return Remainder.apply(input, other)
 
 
-def div(input, other, *, rounding_mode=None):  # noqa: A002
+def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002
     """input / other, or its quotient rounded toward zero ('trunc') or down ('floor'); with
     a rounding mode, integer inputs give an integer result, as in PyTorch."""
+    if out is not None:
+        return arith._to_out(div(input, other, rounding_mode=rounding_mode), out, "div")
     if rounding_mode is None:
         return arith.Div.apply(input, other)
     if rounding_mode not in ("trunc", "floor"):
