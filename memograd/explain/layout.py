@@ -1,7 +1,7 @@
 """A layered left-to-right layout of a recorded graph, for the SVG drawing and the page.
 
-Columns follow the forward pass: an op sits one column right of its furthest input, and a
-leaf (a parameter) sits just left of its first consumer, so each weight is drawn next to
+Columns follow the forward pass: every node sits one column left of its nearest consumer (as
+late as its consumers allow), so the loss ends the drawing and each weight is drawn next to
 the op that uses it rather than in one far-away column of all parameters. Within a column,
 nodes are ordered and placed near the average height of their neighbours (a few sweeps
 left-to-right and back, the barycentre method), then pushed apart to a minimum gap; chains
@@ -85,19 +85,16 @@ def layered(inputs: list, leaves=()) -> Layout:
 
 
 def _columns(preds: list, succs: list, leaves: set) -> list:
-    """Longest path from the start for ops; leaves one column before their first consumer."""
+    """Each node as far right as its consumers allow (one column before the nearest): the
+    loss ends the last column, and work on parameters alone (a leaf, a reshaped weight) sits
+    right before the op that uses it instead of at the far left."""
     n = len(preds)
-    column = [0] * n
-    for i in range(n):  # inputs come first, so one pass suffices
-        ops_in = [column[j] for j in preds[i] if j not in leaves]
-        column[i] = max(ops_in) + 1 if ops_in else (0 if i in leaves else 1)
-    for i in leaves:
+    depth = [0] * n  # longest path to a node without consumers (the loss)
+    for i in reversed(range(n)):  # consumers come later in forward order, so one pass suffices
         if succs[i]:
-            column[i] = max(0, min(column[j] for j in succs[i]) - 1)
-    if n and min(column) > 0:
-        shift = min(column)
-        column = [c - shift for c in column]
-    return column
+            depth[i] = max(depth[j] for j in succs[i]) + 1
+    last = max(depth) if n else 0
+    return [last - d for d in depth]
 
 
 def _free_spot(wanted: float, taken: list) -> float:

@@ -126,6 +126,14 @@ def node_title(node: dict) -> str:
     return f"#{node['id']} {node['label']}"
 
 
+def fitted_title(node: dict) -> str:
+    """The title cut with '…' where it would run into the shape on the same line (the whole
+    title is the box's tooltip and the side panel's heading)."""
+    room = int((NODE_W - 26) / 7.4) - len(shape_text(tuple(node["shape"])))
+    title = node_title(node)
+    return title if len(title) <= room else title[:max(room - 1, 4)] + "…"
+
+
 def value_text(node: dict, computed: bool, words: dict) -> str:
     """The box's second line: the value, once the forward pass produced it."""
     if not computed:
@@ -164,7 +172,8 @@ def _node(node: dict, state, layout: Layout, words: dict, mark: str | None, show
         f'transform="translate({layout.x[i]:.1f},{layout.y[i]:.1f})">'
         f'<rect class="box" width="{NODE_W}" height="{NODE_H}" rx="7"/>'
         f'<rect class="fill" x="1" y="{NODE_H - 5}" width="0" height="4" rx="2"/>'
-        f'<text class="name" x="9" y="17">{escape(node_title(node))}</text>'
+        f'<title>{escape(node_title(node))}</title>'
+        f'<text class="name" x="9" y="17">{escape(fitted_title(node))}</text>'
         f'<text class="shape" x="{NODE_W - 9}" y="17" text-anchor="end">{shape_text(tuple(node["shape"]))}</text>'
         f'<text class="meta" x="9" y="33">{escape(value_text(node, state.computed and show_values, words))}</text>'
         f'<text class="slot-line" x="9" y="49">∂L <tspan class="slot">{escape(slot)}</tspan></text>'

@@ -14,9 +14,9 @@
   let position = 0, pinned = null, timer = null;
 
   const el = nodes.map((n) => {
-    const g = document.getElementById("n" + n.id);
+    const g = document.getElementById("n" + n.id), at = g.getAttribute("transform").match(/-?[\d.]+/g);
     return { g, meta: g.querySelector(".meta"), slot: g.querySelector(".slot"), status: g.querySelector(".status"),
-             fill: g.querySelector(".fill"), cache: {} };
+             fill: g.querySelector(".fill"), x: +at[0], y: +at[1], cache: {} };
   });
   const consumers = nodes.map(() => []);
   nodes.forEach((n) => n.inputs.forEach((c, i) => { if (c !== null) consumers[c].push({ id: n.id, input: i }); }));
@@ -48,6 +48,7 @@
       size /= 1024;
     }
   }
+  function num(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }  // 5040 -> 5,040
   function shapeText(shape) { return shape.length ? shape.join("x") : "scalar"; }
   function name(id) { return "#" + id + " " + nodes[id].label; }
   function esc(s) { return String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]); }
@@ -86,7 +87,11 @@
     if (n.saved_bytes) parts.push(w(s.released ? "freed_box" : "saved_box", { bytes: bytes(n.saved_bytes) }));
     return parts.join(" · ");
   }
+  // Only what changed is written: at 200 nodes, rewriting every attribute each step costs frames.
   function set(e, key, node, text) { if (e.cache[key] !== text) { e.cache[key] = text; node.textContent = text; } }
+  function attr(e, key, node, name, value) {
+    if (e.cache[key] !== value) { e.cache[key] = value; node.setAttribute(name, value); }
+  }
 
   function drawNodes(st) {
     const sent = new Set(st.sentTo), selected = pinned !== null ? pinned : st.active;
@@ -102,15 +107,15 @@
       if (sent.has(i)) cls.push("received");
       if (st.active === i) cls.push("active");
       if (selected === i) cls.push("selected");
-      const classes = cls.join(" ");
-      if (e.cache.class !== classes) { e.cache.class = classes; e.g.setAttribute("class", classes); }
-      e.g.dataset.left = s.left; e.g.dataset.ran = s.ran; e.g.dataset.released = s.released;
-      e.g.dataset.count = s.count;
+      attr(e, "class", e.g, "class", cls.join(" "));
+      attr(e, "left", e.g, "data-left", String(s.left));
+      attr(e, "ran", e.g, "data-ran", String(s.ran));
+      attr(e, "released", e.g, "data-released", String(s.released));
       set(e, "meta", e.meta, valueText(n, s));
       set(e, "slot", e.slot, s.slot ? s.slot.short : "");
       set(e, "status", e.status, statusText(n, s));
       const share = n.consumers ? s.count / n.consumers : (s.slot ? 1 : 0);
-      e.fill.setAttribute("width", String(Math.round(Math.min(1, share) * 198)));
+      attr(e, "fill", e.fill, "width", String(Math.round(Math.min(1, share) * 198)));
     });
   }
 
@@ -129,7 +134,7 @@
     if (st.pos === 0) return esc(w("cap_start"));
     const s = steps[st.pos - 1], n = nodes[s.node];
     if (st.pos === total) {
-      return esc(w("cap_end", { vjps: trace.totals.backprop_vjps, naive: trace.totals.naive_vjps }));
+      return esc(w("cap_end", { vjps: num(trace.totals.backprop_vjps), naive: num(trace.totals.naive_vjps) }));
     }
     if (s.phase === "forward") {
       if (n.leaf) return esc(w("cap_forward_leaf", { node: name(n.id) }));
@@ -155,10 +160,10 @@
 
   function drawCounters(st) {
     const t = trace.totals;
-    document.getElementById("vjps").textContent = st.vjps;
-    document.getElementById("naive").textContent = st.naive;
-    document.getElementById("vjptotal").textContent = t.backprop_vjps;
-    document.getElementById("naivetotal").textContent = w("naive_total", { n: t.naive_vjps });
+    document.getElementById("vjps").textContent = num(st.vjps);
+    document.getElementById("naive").textContent = num(st.naive);
+    document.getElementById("vjptotal").textContent = num(t.backprop_vjps);
+    document.getElementById("naivetotal").textContent = w("naive_total", { n: num(t.naive_vjps) });
     const top = Math.max(t.naive_vjps, t.backprop_vjps, 1);
     document.querySelector("#vjpbar span").style.width = (100 * st.vjps / top) + "%";
     document.querySelector("#naivebar span").style.width = (100 * st.naive / top) + "%";
@@ -216,42 +221,43 @@
           + ('raw' in x ? '<span class="num">' + esc(x.raw.text) + "</span>" : '<span class="muted">-</span>') + "</div>";
       }
     }
-    h += "<h3>" + esc(w("cost")) + "</h3><p>" + esc(w("cost_line", { paths: n.paths, naive: n.naive_vjps })) + "</p>";
+    h += "<h3>" + esc(w("cost")) + "</h3><p>" + esc(w("cost_line", { paths: num(n.paths), naive: num(n.naive_vjps) })) + "</p>";
     h += "<h3>" + esc(w("saved")) + "</h3><p>" + (n.saved_bytes ? esc(bytes(n.saved_bytes)) + " · " + esc(s.released ? w("released") : w("kept")) : esc(w("nothing_saved"))) + "</p>";
     box.innerHTML = h;
   }
 
   // ---- view: pan, zoom, follow ------------------------------------------------------------
+  // Pan and zoom move the drawing with a CSS transform: changing the SVG's viewBox instead would
+  // lay out every text again (150 ms at 200 nodes), a transform only repaints.
   const full = svg.viewBox.baseVal, W = full.width, H = full.height;
   const view = { x: 0, y: 0, s: 1 };
+  const area = document.getElementById("graph");
+  let box = area.getBoundingClientRect();  // measured once (and on resize): reading it forces a layout
   function applyView() {
-    const r = svg.getBoundingClientRect();
-    svg.setAttribute("viewBox", [view.x, view.y, r.width / view.s, r.height / view.s].map((v) => v.toFixed(1)).join(" "));
+    svg.style.transform = "translate(" + (-view.x * view.s).toFixed(1) + "px," + (-view.y * view.s).toFixed(1) + "px) scale(" + view.s.toFixed(4) + ")";
   }
   function fit() {
-    const r = svg.getBoundingClientRect();
+    const r = box;
     view.s = Math.min(r.width / W, r.height / H); view.x = -(r.width / view.s - W) / 2; view.y = -(r.height / view.s - H) / 2;
     applyView();
   }
   function start() {  // the whole graph when it is readable that small, else full height and follow
-    const r = svg.getBoundingClientRect(), whole = Math.min(r.width / W, r.height / H);
-    view.s = whole >= 0.75 ? Math.min(1.3, whole) : Math.max(0.45, Math.min(1.3, r.height / H));
+    const r = box, whole = Math.min(r.width / W, r.height / H);
+    view.s = whole >= 0.6 ? Math.min(1.3, whole) : Math.max(1, Math.min(1.3, r.height / H));
     view.x = -Math.max(0, r.width / view.s - W) / 2; view.y = -(r.height / view.s - H) / 2;
     applyView();
   }
   function follow(id) {  // keep the node of interest in the middle part of the view
     if (id === null) return;
-    const r = svg.getBoundingClientRect(), vw = r.width / view.s, vh = r.height / view.s;
-    const t = el[id].g.transform.baseVal.consolidate().matrix, x = t.e, y = t.f;
+    const r = box, vw = r.width / view.s, vh = r.height / view.s, x = el[id].x, y = el[id].y;
     const mx = Math.min(0.15 * vw, Math.max(0, (vw - 200) / 2)), my = Math.min(0.1 * vh, Math.max(0, (vh - 74) / 2));
     if (x < view.x + mx || x + 200 > view.x + vw - mx) view.x = x + 100 - vw / 2;
     if (y < view.y + my || y + 74 > view.y + vh - my) view.y = y + 37 - vh / 2;
     applyView();
   }
-  const area = document.getElementById("graph");
   area.addEventListener("wheel", (ev) => {
     ev.preventDefault();
-    const r = svg.getBoundingClientRect(), k = Math.exp(-ev.deltaY * 0.0015);
+    const r = box, k = Math.exp(-ev.deltaY * 0.0015);
     const px = view.x + (ev.clientX - r.left) / view.s, py = view.y + (ev.clientY - r.top) / view.s;
     view.s = Math.min(3, Math.max(0.08, view.s * k));
     view.x = px - (ev.clientX - r.left) / view.s; view.y = py - (ev.clientY - r.top) / view.s;
@@ -267,7 +273,7 @@
   });
   window.addEventListener("pointerup", () => { setTimeout(() => { drag = null; }, 0); area.classList.remove("dragging"); });
   function zoom(k) {
-    const r = svg.getBoundingClientRect(), cx = view.x + r.width / view.s / 2, cy = view.y + r.height / view.s / 2;
+    const r = box, cx = view.x + r.width / view.s / 2, cy = view.y + r.height / view.s / 2;
     view.s = Math.min(3, Math.max(0.08, view.s * k)); view.x = cx - r.width / view.s / 2; view.y = cy - r.height / view.s / 2;
     applyView();
   }
@@ -323,7 +329,7 @@
     const c = ev.target.closest("[data-go]");
     if (c) { pinned = +c.dataset.go; render(); }
   });
-  window.addEventListener("resize", applyView);
+  window.addEventListener("resize", () => { box = area.getBoundingClientRect(); applyView(); });
 
   words(); start(); render();
   window.memograd = { go, stateAt, get position() { return position; }, total, backwardStart };
