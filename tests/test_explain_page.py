@@ -1,6 +1,7 @@
 """The page, the SVG drawing and their layout, without a browser (tests/test_explain_browser.py
 drives a real one): self-contained HTML that carries the trace, both languages, the command
 line, notebooks, memograd's own SVG when Graphviz is missing, and a layout without overlaps."""
+import itertools
 import json
 import re
 import shutil
@@ -126,11 +127,15 @@ def test_own_svg_of_a_freed_graph_says_why_there_are_no_gradients(tmp_path):
     assert "freed" in note and "gradients not shown" in (tmp_path / "g.svg").read_text(encoding="utf-8")
 
 
+def fan_out(x, w):
+    a = x * w
+    return (a * a + a).sum()
+
+
 @pytest.mark.parametrize("build", [
     lambda: mlp_loss(3, width=3, batch=2)[0],
     lambda: mlp_loss(3, width=3, batch=2, skip=True)[0],
-    lambda: (lambda x, w: ((x * w) * (x * w) + (x * w)).sum())(
-        mg.tensor([1.0, 2.0], requires_grad=True), mg.tensor([0.5, -1.0], requires_grad=True)),
+    lambda: fan_out(mg.tensor([1.0, 2.0], requires_grad=True), mg.tensor([0.5, -1.0], requires_grad=True)),
 ])
 def test_layout_has_no_overlaps_and_edges_run_left_to_right(build):
     trace = record(build(), retain_graph=True)
@@ -156,7 +161,7 @@ def test_random_graphs_lay_out_without_overlaps(rng):
         layout = layered(inputs, leaves)
         for c in set(layout.column):
             ys = sorted(layout.y[i] for i in range(n) if layout.column[i] == c)
-            assert all(b - a >= NODE_H for a, b in zip(ys, ys[1:]))
+            assert all(b - a >= NODE_H for a, b in itertools.pairwise(ys))
         assert all(layout.column[i] > layout.column[j] for i in range(n) for j in inputs[i])
 
 

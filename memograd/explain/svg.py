@@ -62,8 +62,8 @@ def graph_svg(trace, lang: str = "en", *, position: int | None = None, highlight
     groups = trace.data.get("groups") or ()
     top = (TITLE_H if standalone and caption else 0) + (GROUP_H if groups else 0)
     width, height = layout.width, layout.height + top
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="graph" viewBox="0 0 {width:.0f} {height:.0f}" '
-             f'width="{width:.0f}" height="{height:.0f}" data-nodes="{len(trace.nodes)}">']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="graph" viewBox="0 0 {width:.0f} {height:.0f}" '
+              f'width="{width:.0f}" height="{height:.0f}" data-nodes="{len(trace.nodes)}">')]
     parts.append('<defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="8" markerHeight="8" '
                  'markerUnits="userSpaceOnUse" orient="auto"><path class="arrow" d="M0,0 L8,4 L0,8 z"/></marker></defs>')
     if standalone:

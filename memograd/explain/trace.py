@@ -32,11 +32,16 @@ The document (version 1), all plain JSON:
                           "vjps" (backprop's VJPs so far) and "naive" (naive VJPs for the
                           parameter gradients finished so far)
     totals                backprop_vjps, naive_vjps, nodes, leaves, saved_bytes, released_bytes
-    groups[]              {"label", "nodes"}: boxes to draw (a model's layers), may be empty
+    groups[]              {"label", "nodes"}: captions drawn over sets of nodes (a model's
+                          layers), may be empty
 
 A summary is {"shape", "text", "short", "norm", "mean", "std", "min", "max"} plus "values"
 (the whole array, flattened) when it is small enough (see `record`); non-finite numbers
-are the strings "nan", "inf", "-inf" so the document stays strict JSON."""
+are the strings "nan", "inf", "-inf" so the document stays strict JSON.
+
+The engine reports only nodes that received a gradient: a node no gradient reached (every
+consumer's rule returned None for it) is absent from the backward steps, and the consumer
+counts of its own inputs are not ticked down in the trace."""
 from __future__ import annotations
 
 import json
@@ -47,7 +52,7 @@ import numpy as np
 
 from ..autograd import _root_gradients
 from ..autograd.engine import Observer, run_backward
-from .graph import Graph, describe, is_freed, is_leaf, known_values, node_names, saved_bytes, shape_text
+from .graph import Graph, describe, is_freed, is_leaf, known_values, node_names, saved_bytes
 from .naive import path_counts
 from .rules import rule_for
 
@@ -346,7 +351,3 @@ def _json_number(value: float):
     if math.isfinite(value):
         return value
     return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-
-
-def shape_label(shape) -> str:
-    return shape_text(tuple(shape))
