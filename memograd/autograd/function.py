@@ -125,6 +125,7 @@ class Op(Node):
     saves_output = False
     guards_output = False  # backward needs the output as it was (saved, or as a mask of it)
     is_view = False  # the output shares memory with input 0
+    vjp_formula: tuple = ()  # the rule written for people, one string per input (explain's page)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -33,6 +33,7 @@ def promote(out, a, b):
 class Add(Op):
     __slots__ = ()
     backward_flops_per_element = 0
+    vjp_formula = ("g", "g")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -46,6 +47,7 @@ class Add(Op):
 class Sub(Op):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g", "−g")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -59,6 +61,7 @@ class Sub(Op):
 class Neg(Op):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("−g",)
 
     @staticmethod
     def forward(ctx, a):
@@ -72,6 +75,7 @@ class Neg(Op):
 class Mul(Op):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g · b", "g · a")
     saves_inputs = True
 
     @staticmethod
@@ -89,6 +93,7 @@ class Mul(Op):
 class Div(Op):
     __slots__ = ()
     backward_flops_per_element = 3
+    vjp_formula = ("g / b", "−g · a / b²")
     saves_inputs = True
 
     @staticmethod
@@ -114,6 +119,7 @@ class Pow(Op):
 
     __slots__ = ()
     backward_flops_per_element = 4
+    vjp_formula = ("g · b · a^(b−1)", "g · y · ln a")
     saves_inputs = True
     saves_output = True
 
@@ -142,6 +148,7 @@ class Maximum(Op):
 
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g · [a ≥ b]", "g · [b > a]")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -158,6 +165,7 @@ class Maximum(Op):
 class Minimum(Op):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g · [a ≤ b]", "g · [b < a]")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -181,6 +189,7 @@ class MatMul(Op):
     again, leading (batch) axes broadcast."""
 
     __slots__ = ()
+    vjp_formula = ("g @ bᵀ", "aᵀ @ g")
     saves_inputs = True
 
     @staticmethod

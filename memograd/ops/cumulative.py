@@ -27,6 +27,7 @@ def reverse_cumsum(grad, axis: int):
 class Cumsum(Op):
     __slots__ = ("axis",)
     backward_flops_per_element = 1
+    vjp_formula = ("reversed cumulative sum of g",)
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -46,6 +47,7 @@ class Cumprod(Op):
 
     __slots__ = ("axis",)
     backward_flops_per_element = 4
+    vjp_formula = ("reversed cumulative sum of g · y, over a",)
     saves_inputs = True
     saves_output = True
 

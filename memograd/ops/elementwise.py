@@ -24,6 +24,7 @@ _LN2 = math.log(2.0)
 class Log10(Op):
     __slots__ = ()
     backward_flops_per_element = 2
+    vjp_formula = ("g / (a · ln 10)",)
     saves_inputs = True
 
     @staticmethod
@@ -42,6 +43,7 @@ class Log10(Op):
 class Log2(Op):
     __slots__ = ()
     backward_flops_per_element = 2
+    vjp_formula = ("g / (a · ln 2)",)
     saves_inputs = True
 
     @staticmethod
@@ -60,6 +62,7 @@ class Log2(Op):
 class Exp2(Op):
     __slots__ = ()
     backward_flops_per_element = 2
+    vjp_formula = ("g · y · ln 2",)
     saves_output = True
 
     @staticmethod
@@ -80,6 +83,7 @@ class Expm1(Op):
 
     __slots__ = ()
     backward_flops_per_element = 2
+    vjp_formula = ("g · (y + 1)",)
     saves_output = True
 
     @staticmethod
@@ -101,6 +105,7 @@ class Expm1(Op):
 class Tan(Op):
     __slots__ = ()
     backward_flops_per_element = 3
+    vjp_formula = ("g · (1 + y²)",)
     saves_output = True
 
     @staticmethod
@@ -118,6 +123,7 @@ class Tan(Op):
 class Asin(Op):
     __slots__ = ()
     backward_flops_per_element = 4
+    vjp_formula = ("g / √(1 − a²)",)
     saves_inputs = True
 
     @staticmethod
@@ -136,6 +142,7 @@ class Asin(Op):
 class Acos(Op):
     __slots__ = ()
     backward_flops_per_element = 4
+    vjp_formula = ("−g / √(1 − a²)",)
     saves_inputs = True
 
     @staticmethod
@@ -154,6 +161,7 @@ class Acos(Op):
 class Atan(Op):
     __slots__ = ()
     backward_flops_per_element = 4
+    vjp_formula = ("g / (1 + a²)",)
     saves_inputs = True
 
     @staticmethod
@@ -173,6 +181,7 @@ class Sinh(Op):
 
     __slots__ = ()
     backward_flops_per_element = 2
+    vjp_formula = ("g · cosh a",)
     saves_output = True
 
     @staticmethod
@@ -193,6 +202,7 @@ class Atan2(Op):
 
     __slots__ = ()
     backward_flops_per_element = 6
+    vjp_formula = ("g · b / (a² + b²)", "−g · a / (a² + b²)")
     saves_inputs = True
 
     @staticmethod

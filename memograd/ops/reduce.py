@@ -55,6 +55,7 @@ class Reduction(Op):
 class Sum(Reduction):
     __slots__ = ()
     backward_flops_per_element = 0
+    vjp_formula = ("g spread over the summed axes",)
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
@@ -69,6 +70,7 @@ class Sum(Reduction):
 class Mean(Reduction):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g / N spread over the averaged axes",)
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
@@ -83,6 +85,7 @@ class Mean(Reduction):
 class Prod(Reduction):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g · y / a",)
     saves_inputs = True
     saves_output = True
 
@@ -140,11 +143,13 @@ class Extreme(Reduction):
 
 class Amax(Extreme):
     __slots__ = ()
+    vjp_formula = ("g to the maximum (shared by ties)",)
     pick = "max"
 
 
 class Amin(Extreme):
     __slots__ = ()
+    vjp_formula = ("g to the minimum (shared by ties)",)
     pick = "min"
 
 
@@ -153,6 +158,7 @@ class SelectAlong(Reduction):
 
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g to the selected positions",)
 
     @staticmethod
     def forward(ctx, x, indices, dim, keepdim=False):
@@ -176,6 +182,7 @@ class Var(Reduction):
 
     __slots__ = ("correction",)
     backward_flops_per_element = 4  # x - mean (a sum and a subtract), times grad and the constant
+    vjp_formula = ("g · 2(a − mean) / (N − correction)",)
     saves_inputs = True
 
     @staticmethod
@@ -195,6 +202,7 @@ class Var(Reduction):
 class Std(Reduction):
     __slots__ = ("correction",)
     backward_flops_per_element = 5  # as Var, and a divide by the output
+    vjp_formula = ("g · (a − mean) / ((N − correction) · y)",)
     saves_inputs = True
     saves_output = True
 
@@ -216,6 +224,7 @@ class Std(Reduction):
 class LogSumExp(Reduction):
     __slots__ = ()
     backward_flops_per_element = 3
+    vjp_formula = ("g · softmax(a)",)
     saves_inputs = True
     saves_output = True
 
@@ -240,6 +249,7 @@ class Norm(Reduction):
 
     __slots__ = ("p",)
     backward_flops_per_element = 2  # the 2-norm's grad * x / out
+    vjp_formula = ("g · a / y",)
     saves_inputs = True
     saves_output = True
 

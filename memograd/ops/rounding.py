@@ -22,6 +22,7 @@ class Step(Op):
 
     __slots__ = ()
     backward_flops_per_element = 0
+    vjp_formula = ("0",)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -70,6 +71,7 @@ class Fmod(Op):
 
     __slots__ = ()
     backward_flops_per_element = 2
+    vjp_formula = ("g", "−g · trunc(a / b)")
     rounding = "trunc"
 
     @classmethod
@@ -94,6 +96,7 @@ class Remainder(Fmod):
     """a - b * floor(a / b): the sign of the divisor (Python's %). d/db = -floor(a / b)."""
 
     __slots__ = ()
+    vjp_formula = ("g", "−g · floor(a / b)")
     rounding = "floor"
 
 

@@ -11,6 +11,7 @@ from ..backend import array_module
 class Where(Op):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("0 (the condition)", "g · [cond]", "g · [not cond]")
 
     @staticmethod
     def forward(ctx, cond, a, b):

@@ -15,6 +15,7 @@ from . import dual
 class Exp(Op):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g · y",)
     saves_output = True
 
     @staticmethod
@@ -33,6 +34,7 @@ class Exp(Op):
 class Log(Op):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g / a",)
     saves_inputs = True
 
     @staticmethod
@@ -51,6 +53,7 @@ class Log(Op):
 class Log1p(Op):
     __slots__ = ()
     backward_flops_per_element = 2
+    vjp_formula = ("g / (1 + a)",)
     saves_inputs = True
 
     @staticmethod
@@ -68,6 +71,7 @@ class Log1p(Op):
 class Sqrt(Op):
     __slots__ = ()
     backward_flops_per_element = 2
+    vjp_formula = ("g / (2y)",)
     saves_output = True
 
     @staticmethod
@@ -87,6 +91,7 @@ class Sqrt(Op):
 class Rsqrt(Op):
     __slots__ = ()
     backward_flops_per_element = 3
+    vjp_formula = ("−g · y³ / 2",)
     saves_output = True
 
     @staticmethod
@@ -105,6 +110,7 @@ class Rsqrt(Op):
 class Reciprocal(Op):
     __slots__ = ()
     backward_flops_per_element = 3
+    vjp_formula = ("−g · y²",)
     saves_output = True
 
     @staticmethod
@@ -123,6 +129,7 @@ class Reciprocal(Op):
 class Sin(Op):
     __slots__ = ()
     backward_flops_per_element = 2
+    vjp_formula = ("g · cos a",)
     saves_inputs = True
 
     @staticmethod
@@ -139,6 +146,7 @@ class Sin(Op):
 class Cos(Op):
     __slots__ = ()
     backward_flops_per_element = 2
+    vjp_formula = ("−g · sin a",)
     saves_inputs = True
 
     @staticmethod
@@ -155,6 +163,7 @@ class Cos(Op):
 class Tanh(Op):
     __slots__ = ()
     backward_flops_per_element = 3
+    vjp_formula = ("g · (1 − y²)",)
     saves_output = True
 
     @staticmethod
@@ -172,6 +181,7 @@ class Tanh(Op):
 class Sigmoid(Op):
     __slots__ = ()
     backward_flops_per_element = 3
+    vjp_formula = ("g · y · (1 − y)",)
     saves_output = True
 
     @staticmethod
@@ -197,6 +207,7 @@ class Relu(Op):
     __slots__ = ()
     guards_output = True
     backward_flops_per_element = 1
+    vjp_formula = ("g · [a > 0]",)
 
     @staticmethod
     def forward(ctx, x):
@@ -212,6 +223,7 @@ class Relu(Op):
 class Abs(Op):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g · sign a",)
 
     @staticmethod
     def forward(ctx, x):
@@ -230,6 +242,7 @@ class Sign(Op):
 
     __slots__ = ()
     backward_flops_per_element = 0
+    vjp_formula = ("0",)
 
     @staticmethod
     def forward(ctx, x):
@@ -245,6 +258,7 @@ class Clamp(Op):
 
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g · [lo ≤ a ≤ hi]",)
 
     @staticmethod
     def forward(ctx, x, min=None, max=None):  # noqa: A002 - PyTorch's names
