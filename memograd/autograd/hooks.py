@@ -3,8 +3,9 @@ with respect to `t` is complete, during backward (a returned tensor replaces the
 `leaf.register_post_accumulate_grad_hook(fn)` calls `fn(leaf)` once its `.grad` is written.
 Both return a handle whose `remove()` unregisters the hook.
 
-The hooks are kept beside the graph, keyed weakly by node, so the walk pays one truth test of
-an empty table when nobody registered any."""
+The hooks are kept beside the graph, keyed weakly by node (never by tensor: a weak key is
+compared with ==, which is elementwise for tensors), so the walk pays one truth test of an
+empty table when nobody registered any."""
 from __future__ import annotations
 
 import weakref
@@ -58,5 +59,5 @@ def run_tensor_hooks(node, grad):
 
 def run_post_accumulate_hooks(leaves) -> None:
     for leaf in leaves:
-        for fn in list(post_accumulate_hooks.get(leaf, {}).values()):
+        for fn in list(post_accumulate_hooks.get(leaf._accumulator(), {}).values()):
             fn(leaf)

@@ -112,7 +112,7 @@ class MaxPool2d(Op):
 
     __slots__ = ("geo", "in_shape", "kernel", "out_hw")
     backward_flops_per_element = 2  # a compare and a multiply per window position (the tiled rule)
-    vjp_formula = ("g to each window"s maximum",)
+    vjp_formula = ("g to each window's maximum",)
 
     @staticmethod
     def forward(ctx, x, kernel=None, geo=None, out_hw=None):

@@ -20,4 +20,4 @@ class HookMethods:
                                "registered on non-leaf tensors")
         if not self.requires_grad:
             raise RuntimeError("register_post_accumulate_grad_hook: the tensor does not require gradient")
-        return hooks.register(hooks.post_accumulate_hooks, self, hook)
+        return hooks.register(hooks.post_accumulate_hooks, self._accumulator(), hook)
