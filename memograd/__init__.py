@@ -77,7 +77,7 @@ def isnan(x: Tensor) -> Tensor:
     return x.isnan()
 
 
-_SUBMODULES = ("nn", "optim", "utils", "explain", "io", "cli", "serialization", "onnx")
+_SUBMODULES = ("nn", "optim", "utils", "explain", "io", "cli", "serialization", "onnx", "distributed")
 
 
 def __getattr__(name: str):

@@ -4,7 +4,7 @@
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
     loss = nn.CrossEntropyLoss()(model(x), y)
 """
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import (
     GELU,
@@ -35,6 +35,7 @@ from .layers import (
     Sigmoid,
     Softmax,
     Softplus,
+    SyncBatchNorm,
     Tanh,
     Transformer,
     TransformerDecoder,
@@ -99,6 +100,7 @@ __all__ = [
     "SmoothL1Loss",
     "Softmax",
     "Softplus",
+    "SyncBatchNorm",
     "Tanh",
     "Transformer",
     "TransformerDecoder",
@@ -108,5 +110,6 @@ __all__ = [
     "Unflatten",
     "functional",
     "init",
+    "parallel",
     "utils",
 ]

@@ -17,7 +17,9 @@ class DataLoader:
     `memograd.manual_seed`) at the start of each epoch: the same seed gives the same sequence
     of epochs. A TensorDataset (or a Subset of one) is batched by fancy-indexing whole arrays,
     unless a subclass defines its own `__getitem__`, which is then called for every item.
-    `num_workers` and `pin_memory` are accepted for PyTorch compatibility and ignored.
+    `sampler` (any iterable of indices with a length, such as DistributedSampler) replaces the
+    built-in order and excludes `shuffle`, as in PyTorch. `num_workers` and `pin_memory` are
+    accepted for PyTorch compatibility and ignored.
 
     >>> loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
     >>> for xb, yb in loader: ...
@@ -33,10 +35,14 @@ class DataLoader:
         collate_fn: Callable | None = None,
         num_workers: int = 0,
         pin_memory: bool = False,
+        sampler=None,
     ):
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         self.dataset = dataset
+        self.sampler = sampler
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
@@ -46,10 +52,12 @@ class DataLoader:
         self.pin_memory = pin_memory
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _order(self) -> np.ndarray:
+        if self.sampler is not None:
+            return np.fromiter(iter(self.sampler), dtype=np.int64)
         n = len(self.dataset)
         return rng(self.generator).permutation(n) if self.shuffle else np.arange(n)
 
