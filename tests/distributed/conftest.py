@@ -28,6 +28,7 @@ WORLD = world_size()
 
 def pytest_collection_modifyitems(config, items):
     if WORLD >= 2:
+        same_tests_everywhere(items)
         return
     skip = pytest.mark.skip(reason="needs an MPI job of 2+ processes: "
                                    "mpiexec -n 2 python -m mpi4py -m pytest tests/distributed")
@@ -35,6 +36,18 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if str(item.fspath).startswith(here):
             item.add_marker(skip)
+
+
+def same_tests_everywhere(items) -> None:
+    """Every process must run the same tests in the same order (their collectives pair up):
+    a plugin that reorders tests per process (pytest-randomly without -p no:randomly) would hang."""
+    from mpi4py import MPI
+
+    ids = [item.nodeid for item in items]
+    if any(theirs != ids for theirs in MPI.COMM_WORLD.allgather(ids)):
+        print("the MPI processes collected different tests or orders; run with -p no:randomly",
+              file=sys.stderr, flush=True)
+        MPI.COMM_WORLD.Abort(2)
 
 
 def pytest_runtest_logreport(report):

@@ -117,6 +117,29 @@ def test_no_sync_accumulates_locally_then_averages_the_sums():
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
 
+def test_kept_grads_add_up_across_synchronised_steps_as_in_one_process():
+    _, world = rank_world()
+    b = 4
+    model = DDP(mlp(seed=0, dtype=memograd.float64))
+    reference = mlp(0, memograd.float64)
+    batches = [batch(b * world, seed=s, dtype=np.float64) for s in range(3)]
+
+    def both(x, y):
+        xs, ys = my_share(x, y, b)
+        F.cross_entropy(model(xs), ys).backward()
+        F.cross_entropy(reference(x), y).backward()
+
+    both(*batches[0])
+    both(*batches[1])  # no zero_grad: .grad (a view of DDP's bucket) keeps adding up
+    for got, want in zip(grads(model.module), grads(reference)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    model.zero_grad(set_to_none=False)
+    reference.zero_grad(set_to_none=False)
+    both(*batches[2])
+    for got, want in zip(grads(model.module), grads(reference)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
 class TwoHeads(nn.Module):
     """head_b is used only when asked (on some ranks); head_never is never used."""
 

@@ -6,14 +6,17 @@ One synchronised backward pass, as PyTorch's reducer does it:
      them, or with find_unused_parameters those the outputs' graph leads to (the others are
      marked ready at once, with zeros).
   2. During backward, each parameter's tensor hook (`register_hook`) fires the moment its
-     gradient is complete: the gradient (plus any `.grad` accumulated under `no_sync`) is
-     copied into its slot of the bucket, and a bucket whose slots are all filled starts its
-     `Iallreduce` while backward goes on with earlier layers (overlap). The hook returns a
-     gradient array of the reducer's own, which the engine will deposit into `.grad` when the
-     pass ends (for now it holds the local gradient).
-  3. The hook of the last expected parameter waits for every bucket, divides the sums by the
-     world size and writes the averages into those arrays. So when `backward()` writes `.grad`,
-     it writes averaged gradients.
+     gradient is complete: the gradient (plus any `.grad` accumulated under `no_sync`), divided
+     by the world size, is copied into its slot of the bucket, and a bucket whose slots are all
+     filled starts its `Iallreduce` (a sum: the average) while backward goes on with earlier
+     layers (overlap). The hook hands the engine the slot itself as the gradient, which the
+     engine will deposit into `.grad` when the pass ends.
+  3. The hook of the last expected parameter waits for every bucket. The all-reduce works in
+     place, so the slots, and with them the `.grad`s about to be written, hold the averages.
+
+So `.grad` is a view into DDP's bucket (PyTorch's `gradient_as_bucket_view=True`): no copy out,
+no second copy of the gradients in memory; the next synchronised backward writes it again
+(after `zero_grad()` has let go of it, or adding to it when it was kept, as `.grad` always does).
 
 Buckets start strictly in index order, on every process, because MPI requires the processes
 to issue their collectives in the same order: a bucket that fills early waits for the ones
@@ -37,19 +40,24 @@ FIRST_BUCKET_BYTES = 1 << 20
 
 
 class Bucket:
-    """Parameters of one dtype whose gradients travel together, in one flat buffer."""
+    """Parameters of one dtype whose gradients travel together, in one flat buffer; slot i is
+    parameter i's part of it, shaped like the parameter. Each slot is made from a buffer object
+    of its own, so the engine sees the slots as separate memory (which they are: they never
+    overlap) and stores each as a `.grad` without copying it."""
 
     def __init__(self, params: list, indices: list, dtype: np.dtype):
         self.params = params
         self.indices = indices  # the parameters' positions in the reducer's list
-        self.offsets = np.cumsum([0] + [p._data.size for p in params]).tolist()
-        self.buffer = np.zeros(self.offsets[-1], dtype=dtype)
+        offsets = np.cumsum([0] + [p._data.size for p in params]).tolist()
+        self.buffer = np.zeros(offsets[-1], dtype=dtype)
+        self.slots = [np.frombuffer(self.buffer.data, dtype, count=p._data.size, offset=start * self.buffer.itemsize)
+                      .reshape(p._data.shape) for p, start in zip(params, offsets)]
         self.filled = [False] * len(params)
         self.pending = len(params)
         self.request = None
 
     def slot(self, i: int) -> np.ndarray:
-        return self.buffer[self.offsets[i]:self.offsets[i + 1]].reshape(self.params[i]._data.shape)
+        return self.slots[i]
 
     def reset(self) -> None:
         self.filled = [False] * len(self.params)
@@ -91,9 +99,9 @@ class Reducer:
                 self.where[index] = (bucket, position)
         self.state = IDLE
         self.next_to_start = 0
+        self.differences = []  # (array handed to the engine, slot, kept .grad) to fill at the end
         self.waiting_for = 0                 # expected gradients not yet arrived in this pass
         self.used = np.zeros(len(params), dtype=np.uint8)
-        self.results: list = [None] * len(params)  # the arrays the hooks handed to the engine
         self.missing_last_pass: list[str] = []
         me = weakref.ref(self)  # the hooks must not keep a discarded DDP alive
         self.handles = [param.register_hook(lambda grad, i=index: _grad_ready(me, i, grad))
@@ -108,7 +116,7 @@ class Reducer:
             bucket.reset()
         self.next_to_start = 0
         self.used[:] = 0
-        self.results = [None] * len(self.params)
+        self.differences = []
         self.state = ARMED
         expected = reachable_leaves(outputs) if self.find_unused else None
         self.waiting_for = 0
@@ -133,31 +141,46 @@ class Reducer:
         bucket, position = self.where[index]
         if bucket.filled[position]:
             return None
+        held = self.params[index].grad
         self.fill(bucket, position, grad._data)
+        handed = self.hand_over(bucket.slot(position), held)
         self.used[index] = 1
-        result = grad._data.copy()  # the local gradient until the average replaces it
-        self.results[index] = result
         self.waiting_for -= 1
         if self.waiting_for == 0:
             self.finish()
         else:
             self.start_ready_buckets()
             self.progress()
-        return from_numpy(result)
+        return from_numpy(handed)
+
+    def hand_over(self, slot: np.ndarray, held) -> np.ndarray:
+        """What the engine should add into `.grad` so that it ends up equal to the slot (the
+        average, once the all-reduce is done). Usually `.grad` is None and that is the slot
+        itself. A kept `.grad` already went into the slot; the engine will add to it, so it gets
+        zeros when it is that very slot, else the difference (filled in by finish())."""
+        if held is None:
+            return slot
+        difference = np.zeros_like(slot)
+        if not np.shares_memory(held._data, slot):
+            self.differences.append((difference, slot, held._data))
+        return difference
 
     def fill(self, bucket: Bucket, position: int, grad) -> None:
-        """The slot gets this pass's gradient plus what `.grad` holds already (no_sync steps)."""
+        """The slot gets this pass's gradient plus what `.grad` holds already (no_sync steps),
+        divided by the world size on the way in (as PyTorch does), so that the all-reduce's sum
+        is the average."""
         slot = bucket.slot(position)
         held = bucket.params[position].grad
         if grad is None:
             if held is None:
                 slot[...] = 0
             else:
-                np.copyto(slot, held._data)
+                np.divide(held._data, self.world, out=slot)
         elif held is None:
-            np.copyto(slot, grad)
+            np.divide(grad, self.world, out=slot)
         else:
             np.add(grad, held._data, out=slot)
+            slot /= self.world
         bucket.filled[position] = True
         bucket.pending -= 1
 
@@ -177,7 +200,7 @@ class Reducer:
             MPI.Request.Testall(started)
 
     def finish(self) -> None:
-        """Every expected gradient is in: wait for the buckets, average, hand the results over."""
+        """Every expected gradient is in: start what has not started, wait for everything."""
         from mpi4py import MPI
 
         self.state = IDLE
@@ -186,34 +209,24 @@ class Reducer:
         if self.find_unused:
             used_anywhere = self.used.copy()
             used_request = self.comm.Iallreduce(MPI.IN_PLACE, used_anywhere, op=MPI.MAX)
-        for bucket in self.buckets:
-            bucket.request.Wait()
-            np.divide(bucket.buffer, self.world, out=bucket.buffer)
+        MPI.Request.Waitall([bucket.request for bucket in self.buckets])
         if self.find_unused:
             used_request.Wait()
-        for bucket in self.buckets:
-            for position, index in enumerate(bucket.indices):
-                self.deliver(index, bucket.params[position], bucket.slot(position), used_anywhere)
-
-    def deliver(self, index: int, param, averaged: np.ndarray, used_anywhere) -> None:
-        """The engine will add results[index] into `.grad`: make that sum the average. A parameter
-        no hook saw this pass (unused here) gets its `.grad` written directly, unless no process
-        used it (then `.grad` is left alone, as PyTorch does)."""
-        result = self.results[index]
-        held = param.grad
-        if result is not None:
-            if held is None:
-                np.copyto(result, averaged)
-            else:
-                np.subtract(averaged, held._data, out=result)
-        elif used_anywhere is None or used_anywhere[index]:
-            write_grad(param, averaged)
+        for difference, slot, held in self.differences:
+            np.subtract(slot, held, out=difference)
+        self.differences = []
+        for index, param in enumerate(self.params):
+            # A parameter no hook saw (unused here) gets `.grad` written directly, unless no
+            # process used it: then `.grad` is left alone, as PyTorch does.
+            if not self.used[index] and (used_anywhere is None or used_anywhere[index]):
+                bucket, position = self.where[index]
+                write_grad(param, bucket.slot(position))
 
     def check_last_pass(self) -> None:
         """Called by the next forward. If the previous synchronised backward started but never
-        reached some parameter it was expected to, raise (as PyTorch does, at the next forward);
-        until then the parameters that got a gradient keep their local ones. A forward that no
-        backward followed is fine: what it started is completed and dropped."""
+        reached some parameter it was expected to, raise (as PyTorch does, at the next forward;
+        unlike PyTorch's, the `.grad`s that pass wrote hold no meaningful values). A forward that
+        no backward followed is fine: what it started is completed and dropped."""
         if self.state != ARMED:
             return
         self.state = IDLE
@@ -262,15 +275,13 @@ def tensors_in(value) -> list:
     return []
 
 
-def write_grad(param, averaged: np.ndarray) -> None:
-    """`.grad` becomes the averaged gradient (written into the existing `.grad` when possible,
-    so references to it stay valid)."""
+def write_grad(param, slot: np.ndarray) -> None:
+    """`.grad` becomes the slot's average: the slot itself, or copied into a kept `.grad`."""
     held = param.grad
-    if held is not None and held._data.flags.writeable and held._data.shape == averaged.shape \
-            and held._data.dtype == averaged.dtype:
-        np.copyto(held._data, averaged)
-    else:
-        param.grad = from_numpy(averaged.copy())
+    if held is None:
+        param.grad = from_numpy(slot)
+    elif not np.shares_memory(held._data, slot):
+        np.copyto(held._data, slot)
 
 
 def _grad_ready(ref, index: int, grad):
