@@ -12,9 +12,6 @@ from __future__ import annotations
 import os
 import sys
 
-# Variables that MPI launchers set in the processes they start: MPICH's and Intel MPI's Hydra
-# (PMI_*), Open MPI (OMPI_*), PMIx-based launchers, and Slurm's srun.
-LAUNCHER_VARIABLES = ("PMI_SIZE", "PMI_RANK", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS")
 BACKENDS = ("mpi", "gloo")  # gloo: PyTorch's CPU backend name, served by MPI here (docs/compat.md)
 
 
@@ -44,14 +41,17 @@ def is_mpi_available() -> bool:
 def launched_by_mpi() -> bool:
     """Whether this process was started by an MPI launcher with other processes beside it
     (so that `memograd train` should train distributed)."""
-    if "mpi4py.MPI" in sys.modules:  # `python -m mpi4py ...` has already started MPI
+    if "mpi4py.MPI" in sys.modules:  # MPI is up already: ask it
         MPI = sys.modules["mpi4py.MPI"]
         if MPI.Is_initialized() and not MPI.Is_finalized():
             return MPI.COMM_WORLD.Get_size() > 1
     for name in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS"):
-        if os.environ.get(name, "1").isdigit() and int(os.environ.get(name, "1")) > 1:
-            return True
-    return "PMIX_RANK" in os.environ and "PMIX_SIZE" in os.environ and int(os.environ["PMIX_SIZE"]) > 1
+        value = os.environ.get(name, "")
+        if value.isdigit():
+            return int(value) > 1
+    if "PMIX_RANK" in os.environ and is_available():  # a PMIx launcher (srun --mpi=pmix) names no size
+        return mpi().COMM_WORLD.Get_size() > 1
+    return False
 
 
 class ProcessGroup:

@@ -81,8 +81,7 @@ class DistributedDataParallel(Module):
         if is_grad_enabled() and self.require_backward_grad_sync:
             self.reducer.arm(outputs)
             self.require_forward_param_sync = True
-        else:
-            self.reducer.disarm()
+        else:  # no_sync, or no grad: backward (if any) accumulates locally
             self.require_forward_param_sync = False
         return outputs
 

@@ -86,6 +86,8 @@ IDLE, ARMED = "idle", "armed"
 
 
 class Reducer:
+    """The buckets of one DDP and the state of the backward pass being synchronised."""
+
     def __init__(self, params: list, names: list[str], comm, bucket_cap_bytes: int, find_unused: bool):
         self.params = params
         self.names = names
@@ -102,7 +104,6 @@ class Reducer:
         self.differences = []  # (array handed to the engine, slot, kept .grad) to fill at the end
         self.waiting_for = 0                 # expected gradients not yet arrived in this pass
         self.used = np.zeros(len(params), dtype=np.uint8)
-        self.missing_last_pass: list[str] = []
         me = weakref.ref(self)  # the hooks must not keep a discarded DDP alive
         self.handles = [param.register_hook(lambda grad, i=index: _grad_ready(me, i, grad))
                         for index, param in enumerate(params)]
@@ -130,9 +131,6 @@ class Reducer:
             self.finish()
         else:
             self.start_ready_buckets()
-
-    def disarm(self) -> None:
-        """A forward under no_sync (or without grad): its backward only accumulates locally."""
 
     def grad_ready(self, index: int, grad):
         """A parameter's gradient is complete (its tensor hook): into the bucket, start what can start."""
