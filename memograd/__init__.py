@@ -109,7 +109,7 @@ def isnan(x: Tensor) -> Tensor:
 
 
 _SUBMODULES = ("nn", "optim", "utils", "explain", "io", "cli", "serialization", "onnx", "cuda", "amp", "backends",
-               "accelerator")
+               "accelerator", "distributed")
 
 
 def __getattr__(name: str):

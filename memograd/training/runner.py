@@ -2,7 +2,10 @@
 
 Determinism: the data order of epoch e comes from a generator seeded with (seed, e), and the
 global generator (dropout, initialisation) is saved in every checkpoint, so a run stopped
-between epochs and resumed ends with exactly the weights of an uninterrupted run."""
+between epochs and resumed ends with exactly the weights of an uninterrupted run.
+
+Under `mpiexec -n N` the run is data-parallel (see training/distributed.py): --batch-size is
+per process, and the run ends with the weights of one process with batch N * --batch-size."""
 from __future__ import annotations
 
 import json
@@ -16,6 +19,7 @@ from ..random import Generator, get_rng_state, set_rng_state
 from ..utils.data import DataLoader, random_split
 from .config import TrainConfig
 from .data import load_run_data
+from .distributed import Team, load_bytes
 from .metrics import infer
 from .models import build_model
 from .plots import plot_curves
@@ -55,21 +59,30 @@ def make_scheduler(config: TrainConfig, optimizer, steps_per_epoch: int):
 class Run:
     """Everything a run is made of, rebuilt the same way for a new run and for --resume."""
 
-    def __init__(self, config: TrainConfig, run_dir: Path):
+    def __init__(self, config: TrainConfig, run_dir: Path, team: Team | None = None):
         self.config = config
         self.dir = Path(run_dir)
+        self.team = team or Team()
         manual_seed(config.seed)
         self.data, _ = load_run_data(config.dataset)
         self.train_set, self.val_set = random_split(
             self.data.train, [1 - config.val_fraction, config.val_fraction], generator=Generator(config.seed))
         self.model = build_model(config, self.data.input_shape, self.data.num_classes)
+        self.trained = self.team.wrap(self.model)  # what training calls: the model, or DDP around it
         self.optimizer = make_optimizer(config, self.model.parameters())
-        steps = -(-len(self.train_set) // config.batch_size)
+        steps = -(-len(self.train_set) // self.global_batch)
         self.scheduler, self.per_batch = make_scheduler(config, self.optimizer, steps)
         self.epoch = 0  # epochs completed
 
+    @property
+    def global_batch(self) -> int:
+        return self.config.batch_size * self.team.size
+
     def loader(self, epoch: int) -> DataLoader:
-        return DataLoader(self.train_set, batch_size=self.config.batch_size, shuffle=True,
+        """The global batches of epoch `epoch` (each process then takes its share of each)."""
+        if self.team.size > 1:  # dropout draws differ per process, and per epoch for --resume
+            manual_seed(self.config.seed * 1_000_003 + epoch * 7_919 + self.team.rank + 1)
+        return DataLoader(self.train_set, batch_size=self.global_batch, shuffle=True,
                           generator=Generator(self.config.seed * 1_000_003 + epoch))
 
     def save_checkpoint(self) -> None:
@@ -82,8 +95,8 @@ class Run:
             "rng": get_rng_state(),
         }, self.dir / CHECKPOINT)
 
-    def load_checkpoint(self) -> None:
-        state = load(self.dir / CHECKPOINT)
+    def load_checkpoint(self, state: dict | None = None) -> None:
+        state = load(self.dir / CHECKPOINT) if state is None else state
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state.get("scheduler") is not None:
@@ -93,28 +106,31 @@ class Run:
 
 
 def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, quiet: bool = False,
-          diagnose: bool = False, tensorboard: str | Path | None = None) -> dict:
+          diagnose: bool = False, tensorboard: str | Path | None = None, distributed: bool | None = None) -> dict:
     """Train (or resume) the run in `run_dir`; returns the final metrics. With `tensorboard`,
-    each epoch's losses, accuracies and learning rate also go to event files in that folder."""
+    each epoch's losses, accuracies and learning rate also go to event files in that folder.
+    `distributed`: None trains data-parallel when started under an MPI launcher with several
+    processes; False forces a single-process run."""
     run_dir = Path(run_dir)
+    team = Team.join(distributed)
+    quiet = quiet or not team.is_main
     if resume:
-        config = TrainConfig.load(run_dir / CONFIG)
-        if not (run_dir / CHECKPOINT).exists():
-            raise FileNotFoundError(f"{run_dir / CHECKPOINT} is missing: nothing to resume in {run_dir}")
+        config, checkpoint, records = team.from_main(lambda: read_resume_state(run_dir))
     else:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        config.save(run_dir / CONFIG)
-    run = Run(config, run_dir)
-    records = []
+        team.from_main(lambda: start_run_folder(run_dir, config))
+    run = Run(config, run_dir, team)
     if resume:
-        run.load_checkpoint()
-        records = read_metrics(run_dir / METRICS)[: run.epoch]
+        run.load_checkpoint(load_bytes(checkpoint))
+        records = records[: run.epoch]
         say(quiet, f"resuming {run_dir} after epoch {run.epoch} of {config.epochs}")
     else:
-        (run_dir / METRICS).write_text("")
-        say(quiet, f"training {config.model} on {config.dataset}: {len(run.train_set)} train, "
+        records = []
+        processes = f" on {team.size} processes (batch {config.batch_size} each)" if team.size > 1 else ""
+        say(quiet, f"training {config.model} on {config.dataset}{processes}: {len(run.train_set)} train, "
                    f"{len(run.val_set)} validation, {len(run.data.test)} test examples; "
                    f"{sum(p.numel() for p in run.model.parameters()):,} parameters")
+    if not team.is_main:
+        return train_follower(run)
     monitor = None
     if diagnose:
         from ..explain import GradientMonitor
@@ -147,19 +163,50 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, quiet:
         summary = monitor.report()
         (run_dir / "gradflow.txt").write_text(summary + "\n")
         say(quiet, summary + f"\n(gradient flow plot: {run_dir / 'gradflow.png'})")
-    return {"test_accuracy": accuracy, "test_loss": test_loss, "epochs": run.epoch}
+    result = {"test_accuracy": accuracy, "test_loss": test_loss, "epochs": run.epoch}
+    return team.from_main(lambda: result)
+
+
+def start_run_folder(run_dir: Path, config: TrainConfig) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    config.save(run_dir / CONFIG)
+    (run_dir / METRICS).write_text("")
+
+
+def read_resume_state(run_dir: Path) -> tuple:
+    """(config, the checkpoint file's bytes, the metrics so far) of the run in `run_dir`."""
+    config = TrainConfig.load(run_dir / CONFIG)
+    if not (run_dir / CHECKPOINT).exists():
+        raise FileNotFoundError(f"{run_dir / CHECKPOINT} is missing: nothing to resume in {run_dir}")
+    return config, (run_dir / CHECKPOINT).read_bytes(), read_metrics(run_dir / METRICS)
+
+
+def train_follower(run: Run) -> dict:
+    """A process other than rank 0: train its share, take the validation figures and the final
+    result from rank 0 (which alone evaluates and writes)."""
+    while run.epoch < run.config.epochs:
+        train_epoch(run, quiet=True)
+    return run.team.from_main(lambda: None)
 
 
 def train_epoch(run: Run, quiet: bool, monitor=None) -> dict:
     start = time.perf_counter()
-    model, optimizer = run.model, run.optimizer
+    model, optimizer, team = run.trained, run.optimizer, run.team
     model.train()
     batches = run.loader(run.epoch)
     progress = progress_bar(batches, run.epoch + 1, run.config.epochs, quiet)
     total, count, correct = 0.0, 0, 0
     for x, y in progress:
+        if team.size > 1:
+            global_count = len(y)
+            part = team.share(global_count)
+            x, y = x[part], y[part]
         logits = model(x)
-        loss = F.cross_entropy(logits, y, label_smoothing=run.config.label_smoothing)  # forward: the loss now
+        if team.size == 1:
+            loss = F.cross_entropy(logits, y, label_smoothing=run.config.label_smoothing)  # forward: the loss now
+        else:  # this share's part of the global batch's mean; DDP averages over the processes
+            loss_sum = F.cross_entropy(logits, y, reduction="sum", label_smoothing=run.config.label_smoothing)
+            loss = loss_sum * (team.size / global_count)
         optimizer.zero_grad()
         loss.backward()                                # backprop: d(loss)/d(every parameter)
         if monitor is not None:
@@ -169,12 +216,13 @@ def train_epoch(run: Run, quiet: bool, monitor=None) -> dict:
             monitor.after_update()
         if run.per_batch:
             run.scheduler.step()
-        total += loss.item() * len(y)
+        total += loss.item() * len(y) if team.size == 1 else loss_sum.item()
         count += len(y)
         correct += int((logits.argmax(1) == y).sum().item())  # over the epoch, in train mode
         if hasattr(progress, "set_postfix"):
-            progress.set_postfix(loss=f"{total / count:.4f}", refresh=False)
-    logits, labels, val_loss = infer(model, run.val_set, label_smoothing=run.config.label_smoothing)
+            progress.set_postfix(loss=f"{total / max(count, 1):.4f}", refresh=False)
+    total, count, correct = team.sum([total, count, correct])
+    val_loss, val_accuracy = team.from_main(lambda: validate(run))
     lr = optimizer.param_groups[0]["lr"]
     if run.scheduler is not None and not run.per_batch:
         if isinstance(run.scheduler, optim.lr_scheduler.ReduceLROnPlateau):
@@ -183,9 +231,13 @@ def train_epoch(run: Run, quiet: bool, monitor=None) -> dict:
             run.scheduler.step()
     run.epoch += 1
     return {"epoch": run.epoch, "train_loss": total / max(count, 1), "train_accuracy": correct / max(count, 1),
-            "val_loss": val_loss,
-            "val_accuracy": float((logits.argmax(1) == labels).mean()), "lr": lr,
+            "val_loss": val_loss, "val_accuracy": val_accuracy, "lr": lr,
             "seconds": time.perf_counter() - start}
+
+
+def validate(run: Run) -> tuple[float, float]:
+    logits, labels, val_loss = infer(run.model, run.val_set, label_smoothing=run.config.label_smoothing)
+    return val_loss, float((logits.argmax(1) == labels).mean())
 
 
 def open_board(folder, epochs_done: int):

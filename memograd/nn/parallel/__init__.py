@@ -1,5 +1,5 @@
 """`torch.nn.parallel`: DataParallel (one process; on memograd's CPU it simply calls the
-module) and DistributedDataParallel (not yet: it will run over MPI, see DESIGN.md)."""
+module) and DistributedDataParallel (several processes over MPI, see memograd.distributed)."""
 from .data_parallel import DataParallel, data_parallel
 from .distributed import DistributedDataParallel
 
