@@ -127,6 +127,6 @@ def test_data_parallel_calls_the_module_on_cpu():
         memograd.nn.DataParallel(inner, device_ids=[0])
 
 
-def test_distributed_data_parallel_names_itself():
-    with pytest.raises(NotImplementedError, match="DistributedDataParallel"):
+def test_distributed_data_parallel_needs_a_process_group_as_in_pytorch():
+    with pytest.raises(ValueError, match="init_process_group"):
         memograd.nn.parallel.DistributedDataParallel(memograd.nn.Linear(2, 2))
