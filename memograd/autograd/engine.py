@@ -64,7 +64,7 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
     `observer(node, grad, grads_in)`, when given, sees every node as it runs: its complete
     gradient and the gradients it sends to its inputs (used by `memograd.explain` and by
     anomaly detection, which installs its own observer)."""
-    from ..ops.dual import cast, sum_to
+    from ..ops.gradients import cast, sum_to
 
     if modes.anomaly:
         observer = anomaly.check_backward if observer is None else anomaly.checking(observer)
@@ -135,19 +135,15 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
 
 
 def call_backward(node, grad, create_graph: bool) -> tuple:
-    """Run one node's local rule (its vector-Jacobian product)."""
+    """Run one node's local rule (its vector-Jacobian product): `backward` on arrays, or under
+    create_graph its `graph_backward` on tensors, which records the backward pass itself."""
     if node.saved is None:
         raise_freed(node)
     node.check_versions()
     if node.tensor_io:
         return node.run_backward(grad)
     if create_graph:
-        arrays = node.saved
-        node.saved = node.saved_as_tensors()
-        try:
-            grads = node.backward(node, grad)
-        finally:
-            node.saved = arrays
+        grads = node.graph_backward(node, grad, *node.saved_as_tensors())
     else:
         grads = node.backward(node, grad)
     return grads if type(grads) is tuple else (grads,)

@@ -21,6 +21,10 @@ class Clone(Op):
     def backward(ctx, grad_out):
         return grad_out
 
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return grad_out
+
 
 class Cast(Op):
     __slots__ = ()
@@ -32,6 +36,10 @@ class Cast(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
+        return grad_out
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
         return grad_out
 
 
@@ -51,4 +59,8 @@ class Assign(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
+        return None, grad_out
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
         return None, grad_out

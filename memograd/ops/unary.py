@@ -7,7 +7,6 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..backend import array_module
-from . import dual
 
 
 class Exp(Op):
@@ -26,6 +25,10 @@ class Exp(Op):
         (out,) = ctx.saved
         return grad_out * out
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
+        return grad_out * out
+
 
 class Log(Op):
     __slots__ = ()
@@ -42,6 +45,10 @@ class Log(Op):
         (x,) = ctx.saved
         return grad_out / x
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
+        return grad_out / x
+
 
 class Log1p(Op):
     __slots__ = ()
@@ -56,6 +63,10 @@ class Log1p(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved
+        return grad_out / (1 + x)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
         return grad_out / (1 + x)
 
 
@@ -75,6 +86,10 @@ class Sqrt(Op):
         (out,) = ctx.saved
         return grad_out / (2 * out)
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
+        return grad_out / (2 * out)
+
 
 class Rsqrt(Op):
     __slots__ = ()
@@ -90,6 +105,10 @@ class Rsqrt(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved
+        return grad_out * (-0.5 * out * out * out)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
         return grad_out * (-0.5 * out * out * out)
 
 
@@ -109,6 +128,10 @@ class Reciprocal(Op):
         (out,) = ctx.saved
         return -grad_out * out * out
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
+        return -grad_out * out * out
+
 
 class Sin(Op):
     __slots__ = ()
@@ -123,7 +146,11 @@ class Sin(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved
-        return grad_out * dual.cos(x)
+        return grad_out * array_module(x).cos(x)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
+        return grad_out * x.cos()
 
 
 class Cos(Op):
@@ -139,7 +166,11 @@ class Cos(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved
-        return -grad_out * dual.sin(x)
+        return -grad_out * array_module(x).sin(x)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
+        return -grad_out * x.sin()
 
 
 class Tanh(Op):
@@ -156,6 +187,10 @@ class Tanh(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved
+        return grad_out * (1 - out * out)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
         return grad_out * (1 - out * out)
 
 
@@ -178,6 +213,10 @@ class Sigmoid(Op):
         (out,) = ctx.saved
         return grad_out * out * (1 - out)
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
+        return grad_out * out * (1 - out)
+
 
 class Relu(Op):
     """Saves a mask of where x > 0 (an int8 view of the comparison: NumPy multiplies float32
@@ -190,12 +229,16 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(dual.positive(x))
+        ctx.save_for_backward(positive(x))
         return array_module(x).maximum(x, 0)
 
     @staticmethod
     def backward(ctx, grad_out):
         (mask,) = ctx.saved
+        return grad_out * mask
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, mask):
         return grad_out * mask
 
 
@@ -214,6 +257,10 @@ class Abs(Op):
         (sign,) = ctx.saved
         return grad_out * sign
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, sign):
+        return grad_out * sign
+
 
 class Sign(Op):
     """Piecewise constant: its gradient is zero everywhere it exists, as in PyTorch."""
@@ -227,6 +274,10 @@ class Sign(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
+        return grad_out * 0
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
         return grad_out * 0
 
 
@@ -253,6 +304,17 @@ class Clamp(Op):
     def backward(ctx, grad_out):
         (inside,) = ctx.saved
         return grad_out * inside
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, inside):
+        return grad_out * inside
+
+
+def positive(x):
+    """`x > 0` as a multiplier for a gradient, viewed as int8: NumPy multiplies float32 by int8
+    faster than by bool (measured 40 -> 30 us at 128 x 512, 1.46 -> 1.31 ms at 1024 x 2048),
+    with the same result."""
+    return (x > 0).view("int8")
 
 
 # ---- functions ---------------------------------------------------------------------------
