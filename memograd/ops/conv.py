@@ -196,9 +196,13 @@ class Conv2d(Op):
     @staticmethod
     def graph_backward(ctx, grad_out, x, weight):
         x_edge, w_edge, b_edge = ctx.next
-        grad_x = ConvGradInput.apply(grad_out, weight, in_shape=tuple(x.shape), geo=ctx.geo) if x_edge is not None else None
-        grad_w = ConvGradWeight.apply(x, grad_out, w_shape=tuple(weight.shape), geo=ctx.geo) if w_edge is not None else None
-        grad_b = grad_out.sum((0, 2, 3)) if b_edge is not None else None
+        grad_x = grad_w = grad_b = None
+        if x_edge is not None:
+            grad_x = ConvGradInput.apply(grad_out, weight, in_shape=tuple(x.shape), geo=ctx.geo)
+        if w_edge is not None:
+            grad_w = ConvGradWeight.apply(x, grad_out, w_shape=tuple(weight.shape), geo=ctx.geo)
+        if b_edge is not None:
+            grad_b = grad_out.sum((0, 2, 3))
         return grad_x, grad_w, grad_b
 
     @staticmethod
@@ -236,8 +240,11 @@ class ConvGradInput(Op):
     @staticmethod
     def graph_backward(ctx, grad_out, g, weight):
         g_edge, w_edge = ctx.next
-        grad_g = Conv2d.apply(grad_out, weight, None, geo=ctx.geo) if g_edge is not None else None
-        grad_w = ConvGradWeight.apply(grad_out, g, w_shape=tuple(weight.shape), geo=ctx.geo) if w_edge is not None else None
+        grad_g = grad_w = None
+        if g_edge is not None:
+            grad_g = Conv2d.apply(grad_out, weight, None, geo=ctx.geo)
+        if w_edge is not None:
+            grad_w = ConvGradWeight.apply(grad_out, g, w_shape=tuple(weight.shape), geo=ctx.geo)
         return grad_g, grad_w
 
     @staticmethod

@@ -55,6 +55,12 @@ class Reduction(Op):
         return out_kept.reshape(tuple(n for i, n in enumerate(ctx.in_shape) if i not in ctx.axes))
 
 
+def broadcast_back(grad, shape: tuple):
+    """`grad` broadcast over the input's `shape` (a read-only view); as it is when it already
+    has that shape, so that it stays writable and `.grad` can keep it without a copy."""
+    return grad if grad.shape == shape else array_module(grad).broadcast_to(grad, shape)
+
+
 class Sum(Reduction):
     __slots__ = ()
     backward_flops_per_element = 0
@@ -66,7 +72,7 @@ class Sum(Reduction):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return array_module(grad_out).broadcast_to(ctx.spread(grad_out), ctx.in_shape)
+        return broadcast_back(ctx.spread(grad_out), ctx.in_shape)
 
     @staticmethod
     def graph_backward(ctx, grad_out):
@@ -84,7 +90,7 @@ class Mean(Reduction):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return array_module(grad_out).broadcast_to(ctx.spread(grad_out) * (1.0 / ctx.count()), ctx.in_shape)
+        return broadcast_back(ctx.spread(grad_out) * (1.0 / ctx.count()), ctx.in_shape)
 
     @staticmethod
     def graph_backward(ctx, grad_out):
