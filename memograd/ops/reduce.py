@@ -41,7 +41,10 @@ class Reduction(Op):
         the same call on an array and on a tensor, so both kinds of rule use it."""
         if ctx.keepdim:
             return grad_out
-        return grad_out.reshape(tuple(1 if i in ctx.axes else n for i, n in enumerate(ctx.in_shape)))
+        shape = list(grad_out.shape)
+        for axis in ctx.axes:  # sorted, so each lands where it was
+            shape.insert(axis, 1)
+        return grad_out.reshape(tuple(shape))
 
     def count(ctx) -> int:
         return math.prod(ctx.in_shape[a] for a in ctx.axes)
