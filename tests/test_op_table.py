@@ -1,8 +1,9 @@
 """The op table, checked. `memograd.ops.ALL_OPS` is the one list of ops: every op class is in
 it, states its backward's FLOP count, and has a case in tests/op_cases.py whose call records a
-node of that very class; every case passes the float64 finite-difference check and matches
-PyTorch's values and gradients. The tests are parametrized by ALL_OPS, not by the cases, so
-an op without a case fails instead of going untested."""
+node of that very class; every case passes the float64 finite-difference check, matches
+PyTorch's values and gradients, and, for an op with a graph rule (`graph_backward`), has
+second derivatives that pass the finite-difference check too. The tests are parametrized by
+ALL_OPS, not by the cases, so an op without a case fails instead of going untested."""
 import pytest
 from helpers import check_grad, check_gradgrad, check_parity, make_inputs
 from op_cases import CASES
