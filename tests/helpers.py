@@ -47,7 +47,8 @@ def check_grad(fn, *specs, domain: str = "real", seed: int = 0, atol: float = 1e
     assert gradcheck(fn, inputs, eps=eps, atol=atol, rtol=rtol)
 
 
-def check_gradgrad(fn, *specs, domain: str = "real", seed: int = 0, atol: float = 1e-5, rtol: float = 1e-3) -> None:
+def check_gradgrad(fn, *specs, domain: str = "real", seed: int = 0, atol: float = 1e-5, rtol: float = 1e-3,
+                   eps: float = 1e-6) -> None:
     """Assert that the gradient of `fn`, taken with create_graph=True, is itself correctly
     differentiated: second derivatives against finite differences of first ones."""
     inputs = make_inputs(specs, domain, seed)
@@ -60,7 +61,7 @@ def check_gradgrad(fn, *specs, domain: str = "real", seed: int = 0, atol: float 
             grads = memograd.autograd.grad((out * memograd.tensor(weights)).sum(), wanted, create_graph=True)
         return memograd.cat([g.reshape(-1) for g in grads])
 
-    assert gradcheck(first_derivatives, inputs, atol=atol, rtol=rtol)
+    assert gradcheck(first_derivatives, inputs, eps=eps, atol=atol, rtol=rtol)
 
 
 def run_with(lib, shapes, domain: str, fn, seed: int = 0) -> tuple:

@@ -1,5 +1,6 @@
 """create_graph=True: the backward pass is itself recorded, so gradients of gradients work."""
 import numpy as np
+import pytest
 
 import memograd
 from memograd.autograd import grad
@@ -77,3 +78,68 @@ def test_gradient_without_create_graph_is_constant():
     x = f64([1.0, 2.0])
     (g,) = grad((x**3).sum(), x)
     assert not g.requires_grad and g.grad_fn is None
+
+
+class Doubled(memograd.autograd.function.Op):
+    """An op with a plain rule and no graph rule (graph_backward)."""
+
+    __slots__ = ()
+    backward_flops_per_element = 1
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out * 2
+
+
+def test_an_op_without_a_graph_rule_refuses_create_graph_naming_itself():
+    x = f64([1.0, 2.0])
+    (g,) = grad((Doubled.apply(x) ** 2).sum(), x)  # plain backprop runs its array rule
+    np.testing.assert_allclose(g.numpy(), [8.0, 16.0])
+    with pytest.raises(NotImplementedError, match="Doubled"):
+        grad((Doubled.apply(x) ** 2).sum(), x, create_graph=True)
+
+
+def in_place_through_views(lib, x, write):
+    """`write` changes a chain of views of h in place while recording (CopySlices), then the
+    gradient is taken with create_graph=True and differentiated twice more."""
+    h = x * 3
+    write(h, x)
+    y = (h * h.exp()).sum()
+    (g,) = lib.autograd.grad(y, x, create_graph=True)
+    (gg,) = lib.autograd.grad((g * g.sin()).sum(), x, create_graph=True)
+    (ggg,) = lib.autograd.grad(gg.sum(), x)
+    return [t.detach().numpy() for t in (g, gg, ggg)]
+
+
+def add_through_a_view(h, x):
+    h[:2].add_(x[2:] ** 2)
+
+
+def copy_and_zero_through_chains(h, x):
+    h.view(2, 2)[1].copy_(x[:2].sin() * x[2:])
+    h.view(2, 2).t()[0].zero_()
+
+
+def mul_through_a_view(h, x):
+    h[:2].mul_(x[:2])
+
+
+@pytest.mark.parametrize("write", [
+    add_through_a_view,
+    copy_and_zero_through_chains,
+    pytest.param(mul_through_a_view, marks=pytest.mark.xfail(strict=True, reason=(
+        "inplace._keep_saved_values keeps the overwritten value as a constant copy (saved_src None), so "
+        "a graph rule that reads it (mul_, div_, pow_...) cannot differentiate through it; PyTorch keeps "
+        "it as original_self with the old history"))),
+])
+def test_higher_order_through_in_place_on_views_matches_torch(write):
+    torch = pytest.importorskip("torch")
+    x0 = np.array([0.3, -0.7, 1.1, 0.5])
+    ours = in_place_through_views(memograd, f64(x0), write)
+    theirs = in_place_through_views(torch, torch.tensor(x0, requires_grad=True), write)
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine, reference, rtol=1e-10, atol=1e-12)

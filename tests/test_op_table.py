@@ -1,10 +1,11 @@
 """The op table, checked. `memograd.ops.ALL_OPS` is the one list of ops: every op class is in
 it, states its backward's FLOP count, and has a case in tests/op_cases.py whose call records a
-node of that very class; every case passes the float64 finite-difference check and matches
-PyTorch's values and gradients. The tests are parametrized by ALL_OPS, not by the cases, so
-an op without a case fails instead of going untested."""
+node of that very class; every case passes the float64 finite-difference check, matches
+PyTorch's values and gradients, and, for an op with a graph rule (`graph_backward`), has
+second derivatives that pass the finite-difference check too. The tests are parametrized by
+ALL_OPS, not by the cases, so an op without a case fails instead of going untested."""
 import pytest
-from helpers import check_grad, check_parity, make_inputs
+from helpers import check_grad, check_gradgrad, check_parity, make_inputs
 from op_cases import CASES
 
 import memograd
@@ -126,3 +127,29 @@ def test_flop_counts_read_from_the_ops_are_the_old_tables():
     }
     prediction = predict(loss)
     assert (prediction.backprop.flops, prediction.naive.flops) == (11300, 12000)
+
+
+def has_graph_rule(op) -> bool:
+    """True when `op` defines its own differentiable rule for create_graph=True."""
+    return op.graph_backward is not Op.graph_backward
+
+
+@pytest.mark.parametrize("op", ALL_OPS, ids=NAMES)
+def test_second_derivatives(op):
+    """Every op with a graph rule: the gradient of its case's output squared, taken with
+    create_graph=True, is itself differentiated correctly (second derivatives against finite
+    differences of first ones). Squaring makes the gradient reaching the op's graph rule depend
+    on the inputs, so a linear op's rule is exercised too. An op without a graph rule must
+    refuse create_graph with an error naming it."""
+    case = CASES[op]
+
+    def squared(*inputs):
+        out = case.fn(memograd, *inputs)
+        return out * out
+
+    if has_graph_rule(op):
+        check_gradgrad(squared, *case.shapes, domain=case.domain, eps=case.eps)
+        return
+    inputs = make_inputs(case.shapes, case.domain)
+    with pytest.raises(NotImplementedError, match=op.__name__):
+        memograd.autograd.grad(squared(*inputs).sum(), inputs, create_graph=True)

@@ -8,7 +8,7 @@ the slot and the node's saved arrays are freed as soon as they have been used. B
 use explicit stacks, never recursion, so graph depth is limited only by memory."""
 from __future__ import annotations
 
-from ..ops.dual import cast, sum_to
+from ..ops.gradients import cast, sum_to
 from . import anomaly, hooks
 from .function import AccumulateGrad, raise_freed
 from .modes import modes
@@ -145,19 +145,15 @@ def with_thread_observers(observers) -> tuple:
 
 
 def call_backward(node, grad, create_graph: bool) -> tuple:
-    """Run one node's local rule (its vector-Jacobian product)."""
+    """Run one node's local rule (its vector-Jacobian product): `backward` on arrays, or under
+    create_graph its `graph_backward` on tensors, which records the backward pass itself."""
     if node.saved is None:
         raise_freed(node)
     node.check_versions()
     if node.tensor_io:
         return node.run_backward(grad)
     if create_graph:
-        arrays = node.saved
-        node.saved = node.saved_as_tensors()
-        try:
-            grads = node.backward(node, grad)
-        finally:
-            node.saved = arrays
+        grads = node.graph_backward(node, grad, *node.saved_as_tensors())
     else:
         grads = node.backward(node, grad)
     return grads if type(grads) is tuple else (grads,)

@@ -52,6 +52,20 @@ class Node:
             raise_freed(self)
         return self.saved
 
+    def saved_as_tensors(self) -> tuple:
+        """The saved values as tensors connected to the graph, for a `graph_backward` rule: a
+        saved input array becomes that input tensor; the saved output becomes a tensor made
+        by this very node; constants stay as they are. Ops save their inputs in argument
+        order, so the match is by position: two inputs may share one array (`x * x.detach()`)
+        and must still map to their own tensors."""
+        values = list(self.saved)
+        for i, (value, src) in enumerate(zip(values, self.saved_src)):
+            if isinstance(src, Tensor) and src._data is value:
+                values[i] = src
+        if self.saves_output:
+            values[-1] = Tensor._make(values[-1], self)
+        return tuple(values)
+
     def check_versions(self) -> None:
         """Refuse to run if a value saved for this rule was changed in place since (see version.py)."""
         if CLOCK.now <= self.stamp:
@@ -116,9 +130,16 @@ class Op(Node):
     arrays) and `saves_output` (the last saved value is the op's output). Anything else saved
     is a constant (a mask, an index).
 
-    `backward` sees arrays in plain backprop and tensors under `create_graph=True`, so it
-    must use only operators and the helpers of `memograd.ops.dual`: that is what makes
-    higher-order gradients come for free."""
+    `backward` works on arrays only (NumPy calls through `xp`). An op that supports gradients
+    of gradients also defines
+
+        @staticmethod
+        def graph_backward(ctx, grad_out, *saved) -> tensors, as backward returns arrays
+
+    the same rule written with tensor ops, which the engine runs instead under
+    `create_graph=True`: `grad_out` is a tensor, and `saved` are the saved values as tensors
+    connected to the graph (`saved_as_tensors`), so the rule records and every order works.
+    Without it, create_graph stops at the op with an error naming it."""
 
     __slots__ = ()
     saves_inputs = False
@@ -174,19 +195,10 @@ class Op(Node):
             views.record_view(result, args[0], cls, params)
         return result
 
-    def saved_as_tensors(self) -> tuple:
-        """The saved values as tensors connected to the graph, for `create_graph=True`: a
-        saved input array becomes that input tensor; the saved output becomes a tensor made
-        by this very node; constants stay as they are. Ops save their inputs in argument
-        order, so the match is by position: two inputs may share one array (`x * x.detach()`)
-        and must still map to their own tensors."""
-        values = list(self.saved)
-        for i, (value, src) in enumerate(zip(values, self.saved_src)):
-            if isinstance(src, Tensor) and src._data is value:
-                values[i] = src
-        if self.saves_output:
-            values[-1] = Tensor._make(values[-1], self)
-        return tuple(values)
+    @staticmethod
+    def graph_backward(ctx, grad_out, *saved):
+        raise NotImplementedError(
+            f"{ctx.name}: gradients of gradients (create_graph=True) through this op are not supported")
 
 
 def finish_node(ctx: Node, edges, out) -> None:
@@ -308,9 +320,6 @@ class _UserNode(FunctionCtx):
             return grads
         # plain backprop: the engine and the built-in rules after this node work on arrays
         return tuple(g._data if isinstance(g, Tensor) else g for g in grads)
-
-    def saved_as_tensors(self) -> tuple:
-        return self.saved
 
 
 # views.py builds on the classes above (CopySlices is a Node), so it is imported last.

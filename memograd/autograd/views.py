@@ -97,15 +97,29 @@ class CopySlices(Node):
     def backward(ctx, grad_out):
         from .engine import call_backward
 
-        if not hasattr(grad_out, "flags"):
-            raise NotImplementedError(
-                f"{ctx.fn.name}: gradients of gradients through an in-place op on a view are not "
-                "supported (PyTorch supports them); clone() the view before changing it")
         grad_base = grad_out.copy()
         region = replay(ctx.steps, grad_base)
         grads = call_backward(ctx.fn, region.copy(), False)
         grad_old = grads[0] if grads else None
         region[...] = 0 if grad_old is None else grad_old
+        return (grad_base,) + tuple(grads[1:])
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        """The same with tensor ops, recorded: the region's gradient is written into a clone of
+        `grad_out` through a view, an in-place op on a view that records as any other does."""
+        from .engine import call_backward
+
+        grad_base = grad_out.clone()
+        region = grad_base
+        for cls, params in ctx.steps:
+            region = cls.apply(region, **params)
+        grads = call_backward(ctx.fn, region.clone(), True)
+        grad_old = grads[0] if grads else None
+        if grad_old is None:
+            region.zero_()
+        else:
+            region.copy_(grad_old)
         return (grad_base,) + tuple(grads[1:])
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import function
-from ..ops import dual
+from ..ops import gradients
 from . import runtime
 
 _INLINE = (bool, int, float, str, type(None))
@@ -50,7 +50,7 @@ class Program:
         self.prologue = [f"v{i} = a{i}._data" for i in range(n_inputs)]
         self.lines: list[str] = []  # the body, one call per line (comments included)
         self.signature: list = []  # what two recordings must agree on
-        self.names = {"np": np, "Tensor": function.Tensor, "sum_to": dual.sum_to, "cast": dual.cast,
+        self.names = {"np": np, "Tensor": function.Tensor, "sum_to": gradients.sum_to, "cast": gradients.cast,
                       "asarray": np.asarray, **runtime.HELPERS}
         self.tensors: list = []  # (tensor, shape, dtype, requires_grad): checked before a replay
         self.counts = {"v": n_inputs}

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..autograd import _root_gradients, grad_mode
 from ..autograd.engine import call_backward
-from ..ops.dual import cast, sum_to
+from ..ops.gradients import cast, sum_to
 from .flops import sum_flops, vjp_flops
 from .graph import Graph, is_freed, is_leaf
 

@@ -25,8 +25,13 @@ finite-difference check and a PyTorch parity case (tests/op_cases.py).
     losses    CrossEntropy (softmax + cross-entropy, fused) ClassCrossEntropy (the same, class
               indices without weights or smoothing) BinaryCrossEntropy
 
-Backward rules may only use operators and the helpers of `dual`, so that each rule runs on
-arrays (plain backprop) and on tensors (`create_graph=True`) alike.
+Each op has one rule per mode: `backward` works on arrays (NumPy through `xp`) and is what
+plain backprop runs; `graph_backward`, the same derivative written with tensor ops, is what
+`create_graph=True` runs, so that it records and gradients of any order work. Every op listed
+here has both (tests/test_op_table.py checks the second derivatives of each); an op without a
+graph rule would stop create_graph with an error naming it. `gradients` holds the engine's
+bookkeeping that rules leave out: summing a broadcast input's gradient back to its shape, and
+casting it to its dtype.
 
 Composed of the ops above, with no rule of their own (so their gradients of every order come
 from those): layout (flip roll narrow t tril triu outer meshgrid hstack vstack dstack

@@ -1,7 +1,7 @@
 """Activations beyond the core unary ops: erf, GELU, LeakyReLU, Softplus.
 
-Each backward uses only operators, `dual` helpers and ops that are themselves
-differentiable, so `create_graph=True` works through them."""
+Each has a graph rule made of differentiable ops (Erf's own among them), so
+`create_graph=True` works through them."""
 from __future__ import annotations
 
 import math
@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..backend import array_module
-from . import dual
+from .select import where
 
 # ---- erf ---------------------------------------------------------------------------------
 
@@ -63,7 +63,11 @@ class Erf(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved
-        return grad_out * (_TWO_OVER_SQRT_PI * dual.exp(-(x * x)))
+        return grad_out * (_TWO_OVER_SQRT_PI * array_module(x).exp(-(x * x)))
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
+        return grad_out * (_TWO_OVER_SQRT_PI * (-(x * x)).exp())
 
 
 def erf(x):
@@ -92,9 +96,15 @@ class Gelu(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved
-        # d/dx x Phi(x) = Phi(x) + x phi(x); Phi goes through Erf, so this rule is differentiable.
-        cdf = 0.5 * (1.0 + (erf(x * _INV_SQRT2) if dual.is_tensor(x) else _erf(x * _INV_SQRT2)))
-        pdf = _INV_SQRT_2PI * dual.exp(-0.5 * (x * x))
+        # d/dx x Phi(x) = Phi(x) + x phi(x)
+        cdf = 0.5 * (1.0 + _erf(x * _INV_SQRT2))
+        pdf = _INV_SQRT_2PI * array_module(x).exp(-0.5 * (x * x))
+        return grad_out * (cdf + x * pdf)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
+        cdf = 0.5 * (1.0 + erf(x * _INV_SQRT2))
+        pdf = _INV_SQRT_2PI * (-0.5 * (x * x)).exp()
         return grad_out * (cdf + x * pdf)
 
 
@@ -132,6 +142,10 @@ class LeakyRelu(Op):
         (slope,) = ctx.saved
         return grad_out * slope
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, slope):
+        return grad_out * slope
+
 
 def leaky_relu(x, negative_slope: float = 0.01):
     return LeakyRelu.apply(x, negative_slope=negative_slope)
@@ -162,8 +176,12 @@ class Softplus(Op):
     def backward(ctx, grad_out):
         (x,) = ctx.saved
         z = x * ctx.beta
-        slope = z.sigmoid() if dual.is_tensor(z) else _sigmoid_array(z)
-        return dual.where(z > ctx.threshold, grad_out, grad_out * slope)
+        return array_module(z).where(z > ctx.threshold, grad_out, grad_out * _sigmoid_array(z))
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
+        z = x * ctx.beta
+        return where(z > ctx.threshold, grad_out, grad_out * z.sigmoid())
 
 
 def softplus(x, beta: float = 1.0, threshold: float = 20.0):

@@ -1,7 +1,7 @@
 """Arithmetic: + - * / ** @ and elementwise maximum/minimum.
 
 Rules return gradients in the broadcast output shape; the engine sums them back to each
-input's shape (`dual.sum_to`), so no rule here repeats that bookkeeping."""
+input's shape (`gradients.sum_to`), so no rule here repeats that bookkeeping."""
 from __future__ import annotations
 
 import math
@@ -10,8 +10,8 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import Op
-from ..backend import quiet
-from . import dual
+from ..backend import array_module, quiet
+from .select import where
 
 
 def promote(out, a, b):
@@ -43,6 +43,10 @@ class Add(Op):
     def backward(ctx, grad_out):
         return grad_out, grad_out
 
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return grad_out, grad_out
+
 
 class Sub(Op):
     __slots__ = ()
@@ -57,6 +61,10 @@ class Sub(Op):
     def backward(ctx, grad_out):
         return grad_out, -grad_out
 
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return grad_out, -grad_out
+
 
 class Neg(Op):
     __slots__ = ()
@@ -69,6 +77,10 @@ class Neg(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
+        return -grad_out
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
         return -grad_out
 
 
@@ -86,6 +98,11 @@ class Mul(Op):
     @staticmethod
     def backward(ctx, grad_out):
         a, b = ctx.saved
+        a_edge, b_edge = ctx.next
+        return (grad_out * b if a_edge is not None else None, grad_out * a if b_edge is not None else None)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, a, b):
         a_edge, b_edge = ctx.next
         return (grad_out * b if a_edge is not None else None, grad_out * a if b_edge is not None else None)
 
@@ -111,6 +128,13 @@ class Div(Op):
         with quiet():
             grad_a = grad_out / b if a_edge is not None else None
             grad_b = -grad_out * a / (b * b) if b_edge is not None else None
+        return grad_a, grad_b
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, a, b):
+        a_edge, b_edge = ctx.next
+        grad_a = grad_out / b if a_edge is not None else None
+        grad_b = -grad_out * a / (b * b) if b_edge is not None else None
         return grad_a, grad_b
 
 
@@ -139,7 +163,19 @@ class Pow(Op):
             grad_b = None
             if b_edge is not None:
                 # d(a^b)/db = a^b log a; where a == 0 the limit (for b > 0) is 0, as PyTorch gives.
-                grad_b = dual.where(a == 0, 0.0, grad_out * out * dual.log(dual.where(a == 0, 1.0, a)))
+                xp = array_module(out)
+                zero = a == 0
+                grad_b = xp.where(zero, 0.0, grad_out * out * xp.log(xp.where(zero, 1.0, a)))
+        return grad_a, grad_b
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, a, b, out):
+        a_edge, b_edge = ctx.next
+        grad_a = grad_out * b * a ** (b - 1) if a_edge is not None else None
+        grad_b = None
+        if b_edge is not None:
+            zero = a == 0
+            grad_b = where(zero, 0.0, grad_out * out * where(zero, 1.0, a).log())
         return grad_a, grad_b
 
 
@@ -152,13 +188,17 @@ class Maximum(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        xp = dual.array_module(a if hasattr(a, "shape") else b)
+        xp = array_module(a if hasattr(a, "shape") else b)
         ctx.save_for_backward(share_of_first(xp, a > b, a == b))
         return xp.maximum(a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
         (share,) = ctx.saved
+        return grad_out * share, grad_out * (1 - share)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, share):
         return grad_out * share, grad_out * (1 - share)
 
 
@@ -169,13 +209,17 @@ class Minimum(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        xp = dual.array_module(a if hasattr(a, "shape") else b)
+        xp = array_module(a if hasattr(a, "shape") else b)
         ctx.save_for_backward(share_of_first(xp, a < b, a == b))
         return xp.minimum(a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
         (share,) = ctx.saved
+        return grad_out * share, grad_out * (1 - share)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, share):
         return grad_out * share, grad_out * (1 - share)
 
 
@@ -208,24 +252,34 @@ class MatMul(Op):
         a, b = ctx.saved
         a_edge, b_edge = ctx.next
         if a.ndim == 1 and b.ndim == 1:
-            return (grad_out * b if a_edge else None, grad_out * a if b_edge else None)
-        # Treat 1-D operands as a row (a) or a column (b), as matmul itself does.
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
-        g2 = grad_out
-        if a.ndim == 1:
-            g2 = g2[..., None, :]
-        if b.ndim == 1:
-            g2 = g2[..., None]
+            return (grad_out * b if a_edge is not None else None, grad_out * a if b_edge is not None else None)
+        a2, b2, g2 = as_matrices(a, b, grad_out)
         grad_a = grad_b = None
         # A transposed operand (x @ w.T) gets its gradient computed transposed too, so the
         # gradient lands in the memory layout of w itself and later updates stay contiguous.
         if a_edge is not None:
-            grad_a = (b2 @ g2.mT).mT if dual.is_transposed(a) else g2 @ b2.mT
+            grad_a = (b2 @ g2.mT).mT if is_transposed(a) else g2 @ b2.mT
             if a.ndim == 1:
                 grad_a = grad_a[..., 0, :]
         if b_edge is not None:
-            grad_b = (g2.mT @ a2).mT if dual.is_transposed(b) else a2.mT @ g2
+            grad_b = (g2.mT @ a2).mT if is_transposed(b) else a2.mT @ g2
+            if b.ndim == 1:
+                grad_b = grad_b[..., 0]
+        return grad_a, grad_b
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, a, b):
+        a_edge, b_edge = ctx.next
+        if a.ndim == 1 and b.ndim == 1:
+            return (grad_out * b if a_edge is not None else None, grad_out * a if b_edge is not None else None)
+        a2, b2, g2 = as_matrices(a, b, grad_out)
+        grad_a = grad_b = None
+        if a_edge is not None:
+            grad_a = g2 @ b2.mT
+            if a.ndim == 1:
+                grad_a = grad_a[..., 0, :]
+        if b_edge is not None:
+            grad_b = a2.mT @ g2
             if b.ndim == 1:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b
@@ -235,6 +289,25 @@ class MatMul(Op):
         """Either operand's gradient is one product as large as the forward's: a multiply
         and an add per output element and contracted index (the batch sum included)."""
         return 2 * math.prod(ctx.shape) * inner_length(ctx)
+
+
+def as_matrices(a, b, grad_out) -> tuple:
+    """a, b and the output gradient with 1-D operands treated as a row (a) or a column (b),
+    as matmul itself treats them. Indexing only, so it serves both rules."""
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    g2 = grad_out
+    if a.ndim == 1:
+        g2 = g2[..., None, :]
+    if b.ndim == 1:
+        g2 = g2[..., None]
+    return a2, b2, g2
+
+
+def is_transposed(x) -> bool:
+    """True for a 2-D array laid out column-major (a `.T` view)."""
+    flags = x.flags
+    return x.ndim == 2 and flags.f_contiguous and not flags.c_contiguous
 
 
 def inner_length(node) -> int:

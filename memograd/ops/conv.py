@@ -8,9 +8,9 @@ Three ops close the family under differentiation, so `create_graph=True` works t
     ConvGradInput(g, w)   dx = the adjoint of Conv2d in x   (col2im, a "transposed conv")
     ConvGradWeight(x, g)  dw = the correlation of x with g
 
-Each one's backward is made of the other two. A transposed convolution (`conv_transpose2d`,
-at the end) is ConvGradInput read the other way round, so it needs no op of its own. In plain backprop the same rules call the
-array functions directly, without building nodes."""
+Each one's gradient is made of the other two: the array functions in `backward`, the ops
+themselves in `graph_backward`. A transposed convolution (`conv_transpose2d`, at the end) is
+ConvGradInput read the other way round, so it needs no op of its own."""
 from __future__ import annotations
 
 import math
@@ -19,7 +19,6 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.function import Op
 from ..backend import array_module
-from . import dual
 
 # ---- geometry ----------------------------------------------------------------------------
 
@@ -190,9 +189,21 @@ class Conv2d(Op):
     def backward(ctx, grad_out):
         x, weight = ctx.saved
         x_edge, w_edge, b_edge = ctx.next
-        grad_x = conv_grad_input(grad_out, weight, x.shape, ctx.geo) if x_edge is not None else None
-        grad_w = conv_grad_weight(x, grad_out, weight.shape, ctx.geo) if w_edge is not None else None
+        grad_x = conv2d_grad_input_array(grad_out, weight, x.shape, ctx.geo) if x_edge is not None else None
+        grad_w = conv2d_grad_weight_array(x, grad_out, weight.shape, ctx.geo) if w_edge is not None else None
         grad_b = grad_out.sum(axis=(0, 2, 3)) if b_edge is not None else None
+        return grad_x, grad_w, grad_b
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x, weight):
+        x_edge, w_edge, b_edge = ctx.next
+        grad_x = grad_w = grad_b = None
+        if x_edge is not None:
+            grad_x = ConvGradInput.apply(grad_out, weight, in_shape=tuple(x.shape), geo=ctx.geo)
+        if w_edge is not None:
+            grad_w = ConvGradWeight.apply(x, grad_out, w_shape=tuple(weight.shape), geo=ctx.geo)
+        if b_edge is not None:
+            grad_b = grad_out.sum((0, 2, 3))
         return grad_x, grad_w, grad_b
 
     @staticmethod
@@ -224,8 +235,18 @@ class ConvGradInput(Op):
         g_edge, w_edge = ctx.next
         # As a transposed convolution's forward, g is often a net's input (a GAN's noise), so
         # skip the gradients nobody needs, as Conv2d does.
-        grad_g = conv(grad_out, weight, ctx.geo) if g_edge is not None else None
-        grad_w = conv_grad_weight(grad_out, g, weight.shape, ctx.geo) if w_edge is not None else None
+        grad_g = conv2d_array(grad_out, weight, ctx.geo) if g_edge is not None else None
+        grad_w = conv2d_grad_weight_array(grad_out, g, weight.shape, ctx.geo) if w_edge is not None else None
+        return grad_g, grad_w
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, g, weight):
+        g_edge, w_edge = ctx.next
+        grad_g = grad_w = None
+        if g_edge is not None:
+            grad_g = Conv2d.apply(grad_out, weight, None, geo=ctx.geo)
+        if w_edge is not None:
+            grad_w = ConvGradWeight.apply(grad_out, g, w_shape=tuple(weight.shape), geo=ctx.geo)
         return grad_g, grad_w
 
     @staticmethod
@@ -252,7 +273,12 @@ class ConvGradWeight(Op):
     @staticmethod
     def backward(ctx, grad_out):
         x, g = ctx.saved
-        return conv_grad_input(g, grad_out, x.shape, ctx.geo), conv(x, grad_out, ctx.geo)
+        return conv2d_grad_input_array(g, grad_out, x.shape, ctx.geo), conv2d_array(x, grad_out, ctx.geo)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x, g):
+        return (ConvGradInput.apply(g, grad_out, in_shape=tuple(x.shape), geo=ctx.geo),
+                Conv2d.apply(x, grad_out, None, geo=ctx.geo))
 
     @staticmethod
     def backward_flops(ctx, i: int) -> int:
@@ -273,28 +299,6 @@ def conv_flops(out_size: int, weight_shape) -> int:
     term (C*KH*KW of them; 1 when the weight's shape is unknown)."""
     per_out = math.prod(weight_shape[1:]) if weight_shape is not None else 1
     return 2 * out_size * per_out
-
-
-# Plain backprop hands the rules arrays: call the array functions, record nothing.
-# Under create_graph they get tensors: go through the ops, so the backward is recorded.
-
-
-def conv(x, w, geo):
-    if dual.is_tensor(x) or dual.is_tensor(w):
-        return Conv2d.apply(x, w, None, geo=geo)
-    return conv2d_array(x, w, geo)
-
-
-def conv_grad_input(g, w, in_shape, geo):
-    if dual.is_tensor(g) or dual.is_tensor(w):
-        return ConvGradInput.apply(g, w, in_shape=tuple(in_shape), geo=geo)
-    return conv2d_grad_input_array(g, w, in_shape, geo)
-
-
-def conv_grad_weight(x, g, w_shape, geo):
-    if dual.is_tensor(x) or dual.is_tensor(g):
-        return ConvGradWeight.apply(x, g, w_shape=tuple(w_shape), geo=geo)
-    return conv2d_grad_weight_array(x, g, w_shape, geo)
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):

@@ -22,6 +22,10 @@ class Clone(Op):
     def backward(ctx, grad_out):
         return grad_out
 
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return grad_out
+
 
 class Cast(Op):
     __slots__ = ()
@@ -34,6 +38,10 @@ class Cast(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
+        return grad_out
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
         return grad_out
 
 
@@ -54,4 +62,8 @@ class Assign(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
+        return None, grad_out
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
         return None, grad_out

@@ -38,6 +38,10 @@ class Cumsum(Op):
     def backward(ctx, grad_out):
         return reverse_cumsum(grad_out, ctx.axis) if grad_out.ndim else grad_out
 
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return reverse_cumsum(grad_out, ctx.axis) if grad_out.ndim else grad_out
+
 
 class Cumprod(Op):
     """d out_j / d x_k = out_j / x_k for k <= j when x has no zeros, so the gradient is
@@ -65,9 +69,15 @@ class Cumprod(Op):
             return grad_out
         with quiet():
             grad = reverse_cumsum(grad_out * out, ctx.axis) / x
-        if isinstance(x, np.ndarray) and not x.all():
+        if not x.all():
             grad = _rows_with_zeros(grad, grad_out, x, out, ctx.axis)
         return grad
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x, out):
+        if x.ndim == 0:
+            return grad_out
+        return reverse_cumsum(grad_out * out, ctx.axis) / x  # rows with zeros: as prod, see the class
 
 
 def _rows_with_zeros(grad, grad_out, x, out, axis):

@@ -39,6 +39,10 @@ class Log10(Op):
         with quiet():
             return grad_out / (x * _LN10)
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
+        return grad_out / (x * _LN10)
+
 
 class Log2(Op):
     __slots__ = ()
@@ -58,6 +62,10 @@ class Log2(Op):
         with quiet():
             return grad_out / (x * _LN2)
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
+        return grad_out / (x * _LN2)
+
 
 class Exp2(Op):
     __slots__ = ()
@@ -75,6 +83,10 @@ class Exp2(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved
+        return grad_out * out * _LN2
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
         return grad_out * out * _LN2
 
 
@@ -98,6 +110,10 @@ class Expm1(Op):
         (out,) = ctx.saved
         return grad_out * (out + 1)
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
+        return grad_out * (out + 1)
+
 
 # ---- trigonometric and hyperbolic --------------------------------------------------------
 
@@ -119,6 +135,10 @@ class Tan(Op):
         (out,) = ctx.saved
         return grad_out * (1 + out * out)
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
+        return grad_out * (1 + out * out)
+
 
 class Asin(Op):
     __slots__ = ()
@@ -137,6 +157,10 @@ class Asin(Op):
         (x,) = ctx.saved
         with quiet():
             return grad_out * (1 - x * x) ** -0.5
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
+        return grad_out * (1 - x * x) ** -0.5
 
 
 class Acos(Op):
@@ -157,6 +181,10 @@ class Acos(Op):
         with quiet():
             return -grad_out * (1 - x * x) ** -0.5
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
+        return -grad_out * (1 - x * x) ** -0.5
+
 
 class Atan(Op):
     __slots__ = ()
@@ -172,6 +200,10 @@ class Atan(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved
+        return grad_out / (1 + x * x)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
         return grad_out / (1 + x * x)
 
 
@@ -196,6 +228,10 @@ class Sinh(Op):
         (out,) = ctx.saved
         return grad_out * (1 + out * out) ** 0.5
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
+        return grad_out * (1 + out * out) ** 0.5
+
 
 class Atan2(Op):
     """atan2(y, x), the angle of the point (x, y); at the origin the gradient is nan."""
@@ -215,6 +251,11 @@ class Atan2(Op):
         y, x = ctx.saved
         with quiet():
             scale = grad_out / (x * x + y * y)
+        return scale * x, -scale * y
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, y, x):
+        scale = grad_out / (x * x + y * y)
         return scale * x, -scale * y
 
 

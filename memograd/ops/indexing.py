@@ -7,6 +7,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..backend import array_module
+from .select import where
 
 
 def normalize_index(index):
@@ -54,9 +55,11 @@ class GetItem(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        from . import dual
+        return scatter_add(ctx.in_shape, ctx.index, grad_out)
 
-        return dual.index_add(ctx.in_shape, ctx.index, grad_out)
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return IndexAdd.apply(grad_out, shape=ctx.in_shape, index=ctx.index)
 
 
 class View(GetItem):
@@ -93,6 +96,10 @@ class IndexAdd(Op):
     def backward(ctx, grad_out):
         return grad_out[ctx.index]
 
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return grad_out[ctx.index]
+
 
 class IndexPut(Op):
     """`x[index] = values` with integer-array or boolean indexing, as one op: the written
@@ -115,10 +122,12 @@ class IndexPut(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        from . import dual
-
         (written,) = ctx.saved
-        return dual.where(written, 0.0, grad_out), grad_out[ctx.index]
+        return array_module(grad_out).where(written, 0.0, grad_out), grad_out[ctx.index]
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, written):
+        return where(written, 0.0, grad_out), grad_out[ctx.index]
 
 
 def describe(index) -> str:

@@ -1,8 +1,7 @@
 """The affine map of a Linear layer, y = x @ W.T + b, as one op.
 
 Fusing the matmul and the bias add saves one node and one full-size temporary per layer;
-the backward is the two matmuls and a sum. It uses only operators, `.T`, `reshape` and
-`sum`, so it also runs on tensors under `create_graph=True`."""
+the backward is the two matmuls and a sum, and so is its graph rule, with tensor ops."""
 from __future__ import annotations
 
 import math
@@ -46,6 +45,16 @@ class Linear(Op):
                 grad_w = g2.T @ x.reshape((-1, n_in))
             if b_edge is not None:
                 grad_b = g2.sum(axis=0)
+        return grad_x, grad_w, grad_b
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x, weight):
+        x_edge, w_edge, b_edge = ctx.next
+        n_out, n_in = weight.shape
+        grad_x = grad_out @ weight if x_edge is not None else None
+        g2 = grad_out.reshape(-1, n_out)
+        grad_w = g2.T @ x.reshape(-1, n_in) if w_edge is not None else None
+        grad_b = g2.sum(0) if b_edge is not None else None
         return grad_x, grad_w, grad_b
 
     @staticmethod

@@ -15,7 +15,8 @@ from __future__ import annotations
 from ..autograd import compile_hooks
 from ..autograd.function import Op
 from ..backend import array_module
-from . import dual
+from .select import where
+from .softmax import softmax
 
 # ---- softmax cross-entropy ---------------------------------------------------------------
 
@@ -23,9 +24,9 @@ from . import dual
 class CrossEntropy(Op):
     """logits (N, C, ...) and a constant target weighting q of the same shape -> the loss.
 
-    The backward is differentiable by construction: under `create_graph=True` it
-    recomputes softmax with the Softmax op from the logits tensor (in plain backprop it
-    reuses the probabilities saved by the forward)."""
+    The backward reuses the probabilities saved by the forward; the graph rule recomputes
+    them with the Softmax op from the logits tensor, so that their dependence on the logits
+    is recorded too."""
 
     __slots__ = ("denom", "reduction")
     backward_flops_per_element = 3  # (probs * q_total - q) * grad
@@ -48,17 +49,20 @@ class CrossEntropy(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        logits, probs, q, q_total = ctx.saved
-        if dual.is_tensor(logits):
-            from .softmax import softmax
+        _logits, probs, q, q_total = ctx.saved
+        return (probs * q_total - q) * ctx.per_sample(grad_out)
 
-            probs = softmax(logits, 1)
+    @staticmethod
+    def graph_backward(ctx, grad_out, logits, probs, q, q_total):
+        return (softmax(logits, 1) * q_total - q) * ctx.per_sample(grad_out)
+
+    def per_sample(ctx, grad_out):
+        """The output gradient as each sample's share, shaped to broadcast over the classes
+        (a reshape and a scale: the same calls on an array and on a tensor)."""
         if ctx.reduction == "none":
-            grad = grad_out.reshape(grad_out.shape[:1] + (1,) + grad_out.shape[1:])
-        else:
-            scale = 1.0 / ctx.denom if ctx.denom else float("nan")  # all ignored: NaN, as the forward
-            grad = grad_out * scale if ctx.reduction == "mean" else grad_out
-        return (probs * q_total - q) * grad
+            return grad_out.reshape(grad_out.shape[:1] + (1,) + grad_out.shape[1:])
+        scale = 1.0 / ctx.denom if ctx.denom else float("nan")  # all ignored: NaN, as the forward
+        return grad_out * scale if ctx.reduction == "mean" else grad_out
 
 
 FEW_CLASSES = 128  # up to this many classes, ClassCrossEntropy reduces along columns (see there)
@@ -112,17 +116,22 @@ class ClassCrossEntropy(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        logits, probs, labels = ctx.saved
+        _logits, probs, labels = ctx.saved
         rows = array_module(labels).arange(len(labels))
-        if dual.is_tensor(logits):  # create_graph: softmax again, from the logits tensor
-            from .softmax import softmax
+        grad = probs.copy(order="K")  # a retained graph may run this backward again
+        grad[rows, labels] -= 1
+        return ctx.weighted(grad, grad_out)
 
-            onehot = array_module(labels).zeros(logits.shape, dtype=logits.dtype)
-            onehot[rows, labels] = 1
-            grad = softmax(logits, 1) - onehot
-        else:
-            grad = probs.copy(order="K")  # a retained graph may run this backward again
-            grad[rows, labels] -= 1
+    @staticmethod
+    def graph_backward(ctx, grad_out, logits, probs, labels):
+        xp = array_module(labels)
+        onehot = xp.zeros(logits.shape, dtype=logits.dtype)
+        onehot[xp.arange(len(labels)), labels] = 1
+        return ctx.weighted(softmax(logits, 1) - onehot, grad_out)
+
+    def weighted(ctx, grad, grad_out):
+        """d loss / d logits from softmax - onehot: ignored samples zeroed, times each sample's
+        share of the output gradient (the same calls on arrays and on tensors)."""
         if ctx.keep is not None:
             grad = grad * ctx.keep[:, None]
         if ctx.reduction == "none":
@@ -258,12 +267,20 @@ class BinaryCrossEntropy(Op):
     def backward(ctx, grad_out):
         p, t = ctx.saved
         p_edge, t_edge = ctx.next
+        xp = array_module(p)
         # d/dp = (p - t) / (p (1 - p)), with the denominator kept >= 1e-12 as PyTorch does.
-        spread = p * (1 - p)
-        spread = dual.where(spread < 1e-12, 1e-12, spread)
-        grad_p = grad_out * (p - t) / spread if p_edge is not None else None
+        grad_p = grad_out * (p - t) / xp.maximum(p * (1 - p), 1e-12) if p_edge is not None else None
         grad_t = None
         if t_edge is not None:  # d/dt = log(1 - p) - log(p), clamped like the forward
-            grad_t = grad_out * (dual.log(dual.where(1 - p < 1e-44, 1e-44, 1 - p))
-                                 - dual.log(dual.where(p < 1e-44, 1e-44, p)))
+            grad_t = grad_out * (xp.log(xp.maximum(1 - p, 1e-44)) - xp.log(xp.maximum(p, 1e-44)))
+        return grad_p, grad_t
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, p, t):
+        p_edge, t_edge = ctx.next
+        spread = p * (1 - p)
+        grad_p = grad_out * (p - t) / where(spread < 1e-12, 1e-12, spread) if p_edge is not None else None
+        grad_t = None
+        if t_edge is not None:
+            grad_t = grad_out * (where(1 - p < 1e-44, 1e-44, 1 - p).log() - where(p < 1e-44, 1e-44, p).log())
         return grad_p, grad_t

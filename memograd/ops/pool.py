@@ -3,15 +3,15 @@
 Average pooling is a window *sum* times a constant, and the window sum and its adjoint
 (spreading each output back over its window) are each other's gradients, so that pair is
 closed under differentiation. Max pooling routes each output gradient to the one input
-that won; under `create_graph=True` that routing is an `index_add`, itself differentiable."""
+that won; its graph rule does that routing with IndexAdd, itself differentiable."""
 from __future__ import annotations
 
 import math
 
 from ..autograd.function import Op
 from ..backend import array_module
-from . import dual
 from .conv import Geometry, out_shape, pad2d, spread_windows, windows
+from .indexing import IndexAdd
 
 # ---- average pooling ---------------------------------------------------------------------
 
@@ -29,7 +29,11 @@ class WindowSum(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return window_spread(grad_out, ctx.kernel, ctx.geo, ctx.in_shape)
+        return window_spread_array(grad_out, ctx.kernel, ctx.geo, ctx.in_shape)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return WindowSpread.apply(grad_out, kernel=ctx.kernel, geo=ctx.geo, in_shape=tuple(ctx.in_shape))
 
     @staticmethod
     def backward_flops(ctx, i: int) -> int:
@@ -50,7 +54,11 @@ class WindowSpread(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return window_sum(grad_out, ctx.kernel, ctx.geo)
+        return window_sum_array(grad_out, ctx.kernel, ctx.geo)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return WindowSum.apply(grad_out, kernel=ctx.kernel, geo=ctx.geo)
 
     @staticmethod
     def backward_flops(ctx, i: int) -> int:
@@ -62,22 +70,10 @@ def window_sum_array(x, kernel, geo):
     return windows(pad2d(x, geo.pads), kernel, geo, out_shape(x.shape[2:], kernel, geo)).sum(axis=(4, 5))
 
 
-def window_sum(x, kernel, geo):
-    if dual.is_tensor(x):
-        return WindowSum.apply(x, kernel=kernel, geo=geo)
-    return window_sum_array(x, kernel, geo)
-
-
 def window_spread_array(g, kernel, geo, in_shape):
     xp = array_module(g)
     cols = xp.broadcast_to(g[:, :, :, :, None, None], g.shape + tuple(kernel))
     return spread_windows(cols, in_shape, geo)
-
-
-def window_spread(g, kernel, geo, in_shape):
-    if dual.is_tensor(g):
-        return WindowSpread.apply(g, kernel=kernel, geo=geo, in_shape=tuple(in_shape))
-    return window_spread_array(g, kernel, geo, in_shape)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
@@ -135,8 +131,6 @@ class MaxPool2d(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (arg,) = ctx.saved
-        if dual.is_tensor(grad_out):
-            return dual.index_add(ctx.in_shape, winner_index(arg, ctx.kernel, ctx.geo, ctx.in_shape), grad_out)
         if tiles(ctx.in_shape, ctx.kernel, ctx.geo, ctx.out_hw):
             grad_in = array_module(grad_out).zeros(ctx.in_shape, dtype=grad_out.dtype)
             for k, tile in enumerate(tile_views(grad_in, ctx.kernel, ctx.out_hw)):
@@ -147,6 +141,11 @@ class MaxPool2d(Op):
         for k in range(kh * kw):
             cols[..., k // kw, k % kw] = grad_out * (arg == k)
         return spread_windows(cols, ctx.in_shape, ctx.geo)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, arg):
+        winners = winner_index(arg, ctx.kernel, ctx.geo, ctx.in_shape)
+        return IndexAdd.apply(grad_out, shape=ctx.in_shape, index=winners)
 
 
 def tiles(in_shape: tuple, kernel: tuple, geo: Geometry, out_hw: tuple) -> bool:

@@ -1,13 +1,13 @@
 """Reductions over `dim` (an int, a tuple, negative counts from the end, None for all)
 with `keepdim`. A reduction's gradient is the output gradient with the reduced axes put
-back (`dual.keep_dims`) and broadcast over the input, times the local derivative."""
+back (`Reduction.spread`) and broadcast over the input, times the local derivative."""
 from __future__ import annotations
 
 import math
 
 from ..autograd.function import Op
 from ..backend import array_module
-from . import dual
+from .select import where
 
 
 def normalize_dims(dim, ndim: int, op: str) -> tuple:
@@ -37,8 +37,14 @@ class Reduction(Op):
         return ctx.axes
 
     def spread(ctx, grad_out):
-        """The output gradient reshaped with the reduced axes as size 1."""
-        return grad_out if ctx.keepdim else dual.keep_dims(grad_out, ctx.axes, len(ctx.in_shape))
+        """The output gradient (or output) with the reduced axes put back as size 1: a reshape,
+        the same call on an array and on a tensor, so both kinds of rule use it."""
+        if ctx.keepdim:
+            return grad_out
+        shape = list(grad_out.shape)
+        for axis in ctx.axes:  # sorted, so each lands where it was
+            shape.insert(axis, 1)
+        return grad_out.reshape(tuple(shape))
 
     def count(ctx) -> int:
         return math.prod(ctx.in_shape[a] for a in ctx.axes)
@@ -50,6 +56,12 @@ class Reduction(Op):
         if ctx.keepdim:
             return out_kept
         return out_kept.reshape(tuple(n for i, n in enumerate(ctx.in_shape) if i not in ctx.axes))
+
+
+def broadcast_back(grad, shape: tuple):
+    """`grad` broadcast over the input's `shape` (a read-only view); as it is when it already
+    has that shape, so that it stays writable and `.grad` can keep it without a copy."""
+    return grad if grad.shape == shape else array_module(grad).broadcast_to(grad, shape)
 
 
 class Sum(Reduction):
@@ -64,7 +76,11 @@ class Sum(Reduction):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return dual.expand_to(ctx.spread(grad_out), ctx.in_shape)
+        return broadcast_back(ctx.spread(grad_out), ctx.in_shape)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return ctx.spread(grad_out).expand(*ctx.in_shape)
 
 
 class Mean(Reduction):
@@ -79,7 +95,11 @@ class Mean(Reduction):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return dual.expand_to(ctx.spread(grad_out) * (1.0 / ctx.count()), ctx.in_shape)
+        return broadcast_back(ctx.spread(grad_out) * (1.0 / ctx.count()), ctx.in_shape)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return (ctx.spread(grad_out) * (1.0 / ctx.count())).expand(*ctx.in_shape)
 
 
 class Prod(Reduction):
@@ -98,11 +118,12 @@ class Prod(Reduction):
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, others, out = ctx.saved
-        grad = ctx.spread(grad_out)
-        if dual.is_tensor(x):  # differentiable form; exact wherever x has no zeros
-            return grad * ctx.spread(out) / x
-        return grad * others
+        _x, others, _out = ctx.saved
+        return ctx.spread(grad_out) * others
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x, others, out):
+        return ctx.spread(grad_out) * ctx.spread(out) / x  # exact wherever x has no zeros
 
 
 def others_product(x, axes: tuple):
@@ -138,6 +159,10 @@ class Extreme(Reduction):
     @staticmethod
     def backward(ctx, grad_out):
         (share,) = ctx.saved
+        return ctx.spread(grad_out) * share
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, share):
         return ctx.spread(grad_out) * share
 
 
@@ -176,6 +201,10 @@ class SelectAlong(Reduction):
         (picked,) = ctx.saved
         return ctx.spread(grad_out) * picked
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, picked):
+        return ctx.spread(grad_out) * picked
+
 
 class Var(Reduction):
     """Variance with `correction` (1: unbiased, PyTorch's default; 0: population)."""
@@ -196,6 +225,11 @@ class Var(Reduction):
     def backward(ctx, grad_out):
         (x,) = ctx.saved
         centered = x - x.mean(axis=ctx.axes, keepdims=True)
+        return ctx.spread(grad_out) * centered * (2.0 / (ctx.count() - ctx.correction))
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
+        centered = x - x.mean(ctx.axes, keepdim=True)
         return ctx.spread(grad_out) * centered * (2.0 / (ctx.count() - ctx.correction))
 
 
@@ -220,6 +254,11 @@ class Std(Reduction):
         centered = x - x.mean(axis=ctx.axes, keepdims=True)
         return ctx.spread(grad_out) * centered / (ctx.spread(out) * (ctx.count() - ctx.correction))
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, x, out):
+        centered = x - x.mean(ctx.axes, keepdim=True)
+        return ctx.spread(grad_out) * centered / (ctx.spread(out) * (ctx.count() - ctx.correction))
+
 
 class LogSumExp(Reduction):
     __slots__ = ()
@@ -241,7 +280,11 @@ class LogSumExp(Reduction):
     @staticmethod
     def backward(ctx, grad_out):
         x, out = ctx.saved
-        return ctx.spread(grad_out) * dual.exp(x - ctx.spread(out))
+        return ctx.spread(grad_out) * array_module(x).exp(x - ctx.spread(out))
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x, out):
+        return ctx.spread(grad_out) * (x - ctx.spread(out)).exp()
 
 
 class Norm(Reduction):
@@ -272,17 +315,32 @@ class Norm(Reduction):
     @staticmethod
     def backward(ctx, grad_out):
         x, out = ctx.saved
+        xp = array_module(x)
         grad = ctx.spread(grad_out)
         out = ctx.spread(out)
-        safe_out = dual.where(out == 0, 1.0, out)  # the norm's subgradient at 0 is taken as 0
+        safe_out = xp.where(out == 0, 1.0, out)  # the norm's subgradient at 0 is taken as 0
         if ctx.p == math.inf:
-            hits = abs(x) == out
-            return grad * dual.sign(x) * hits / hits.sum(axis=ctx.axes, keepdims=True)
+            hits = xp.abs(x) == out
+            return grad * xp.sign(x) * hits / hits.sum(axis=ctx.axes, keepdims=True)
         if ctx.p == 2.0:
             return grad * x / safe_out
         if ctx.p == 1.0:
-            return grad * dual.sign(x)
-        return grad * dual.sign(x) * abs(x) ** (ctx.p - 1) / safe_out ** (ctx.p - 1)
+            return grad * xp.sign(x)
+        return grad * xp.sign(x) * xp.abs(x) ** (ctx.p - 1) / safe_out ** (ctx.p - 1)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x, out):
+        grad = ctx.spread(grad_out)
+        out = ctx.spread(out)
+        safe_out = where(out == 0, 1.0, out)
+        if ctx.p == math.inf:
+            hits = x.abs() == out  # a comparison: no gradient flows through it
+            return grad * x.sign() * hits / hits.sum(ctx.axes, keepdim=True)
+        if ctx.p == 2.0:
+            return grad * x / safe_out
+        if ctx.p == 1.0:
+            return grad * x.sign()
+        return grad * x.sign() * x.abs() ** (ctx.p - 1) / safe_out ** (ctx.p - 1)
 
 
 # ---- functions ---------------------------------------------------------------------------

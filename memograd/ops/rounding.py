@@ -28,6 +28,10 @@ class Step(Op):
     def backward(ctx, grad_out):
         return grad_out * 0
 
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return grad_out * 0
+
 
 class Floor(Step):
     __slots__ = ()
@@ -90,6 +94,10 @@ class Fmod(Op):
     def backward(ctx, grad_out):
         (quotient,) = ctx.saved
         return grad_out, -grad_out * quotient
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, quotient):
+        return grad_out, -grad_out * quotient  # the quotient is piecewise constant: a constant here
 
 
 class Remainder(Fmod):

@@ -22,10 +22,13 @@ class Where(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        from . import dual
-
         (cond,) = ctx.saved
-        return None, dual.where(cond, grad_out, 0.0), dual.where(cond, 0.0, grad_out)
+        xp = array_module(grad_out)
+        return None, xp.where(cond, grad_out, 0.0), xp.where(cond, 0.0, grad_out)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, cond):
+        return None, where(cond, grad_out, 0.0), where(cond, 0.0, grad_out)
 
 
 def where(condition, input=None, other=None):  # noqa: A002

@@ -6,7 +6,6 @@ import math
 
 from ..autograd.function import Op
 from ..backend import array_module
-from . import dual
 
 
 class Reshape(Op):
@@ -26,6 +25,10 @@ class Reshape(Op):
     def backward(ctx, grad_out):
         return grad_out.reshape(ctx.in_shape)
 
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return grad_out.reshape(ctx.in_shape)
+
 
 class Permute(Op):
     __slots__ = ("axes",)
@@ -40,12 +43,20 @@ class Permute(Op):
         ctx.axes = tuple(a % x.ndim for a in axes)
         return x.transpose(ctx.axes)
 
-    @staticmethod
-    def backward(ctx, grad_out):
+    def inverse(ctx) -> tuple:
+        """The permutation that undoes this one."""
         inverse = [0] * len(ctx.axes)
         for i, a in enumerate(ctx.axes):
             inverse[a] = i
-        return dual.permute(grad_out, tuple(inverse))
+        return tuple(inverse)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.transpose(ctx.inverse())
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return grad_out.permute(*ctx.inverse())
 
 
 class Expand(Op):
@@ -64,6 +75,10 @@ class Expand(Op):
     def backward(ctx, grad_out):
         return grad_out
 
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return grad_out
+
 
 class Repeat(Op):
     """Tile `repeats` times along each axis (PyTorch's `repeat`, NumPy's `tile`)."""
@@ -80,14 +95,23 @@ class Repeat(Op):
         ctx.repeats = tuple(repeats)
         return array_module(x).tile(x, repeats)
 
+    def split_shape(ctx) -> tuple:
+        """The output's shape as (r0, s0, r1, s1, ...): repeats and input sizes interleaved."""
+        split = ()
+        for r, s in zip(ctx.repeats, ctx.in_shape):
+            split += (r, s)
+        return split
+
     @staticmethod
     def backward(ctx, grad_out):
         # View the output as (r0, s0, r1, s1, ...) and sum over the repeat axes.
-        split = []
-        for r, s in zip(ctx.repeats, ctx.in_shape):
-            split += [r, s]
-        grad = grad_out.reshape(tuple(split)).sum(axis=tuple(range(0, len(split), 2)))
-        return grad
+        split = ctx.split_shape()
+        return grad_out.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        split = ctx.split_shape()
+        return grad_out.reshape(split).sum(tuple(range(0, len(split), 2)))
 
 
 class Cat(Op):
@@ -106,15 +130,22 @@ class Cat(Op):
         ctx.sizes = [x.shape[ctx.axis] for x in xs]
         return array_module(xs[0]).concatenate(xs, axis=ctx.axis)
 
+    def pieces(ctx) -> list:
+        """The index of each input's block in the output."""
+        lead = (slice(None),) * ctx.axis
+        pieces, start = [], 0
+        for size in ctx.sizes:
+            pieces.append(lead + (slice(start, start + size),))
+            start += size
+        return pieces
+
     @staticmethod
     def backward(ctx, grad_out):
-        grads = []
-        start = 0
-        lead = (slice(None),) * ctx.axis
-        for size in ctx.sizes:
-            grads.append(grad_out[lead + (slice(start, start + size),)])
-            start += size
-        return tuple(grads)
+        return tuple(grad_out[piece] for piece in ctx.pieces())
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
+        return tuple(grad_out[piece] for piece in ctx.pieces())
 
 
 class Stack(Op):
@@ -132,6 +163,11 @@ class Stack(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
+        lead = (slice(None),) * ctx.axis
+        return tuple(grad_out[lead + (i,)] for i in range(ctx.count))
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
         lead = (slice(None),) * ctx.axis
         return tuple(grad_out[lead + (i,)] for i in range(ctx.count))
 
@@ -157,6 +193,10 @@ class Pad(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
+        return grad_out[ctx.inner]
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
         return grad_out[ctx.inner]
 
 

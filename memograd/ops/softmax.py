@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from ..autograd.function import Op
 from ..backend import array_module
-from . import dual
 
 
 class Softmax(Op):
@@ -26,6 +25,10 @@ class Softmax(Op):
         (out,) = ctx.saved
         return out * (grad_out - (grad_out * out).sum(axis=ctx.axis, keepdims=True))
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
+        return out * (grad_out - (grad_out * out).sum(ctx.axis, keepdim=True))
+
 
 class LogSoftmax(Op):
     __slots__ = ("axis",)
@@ -45,7 +48,11 @@ class LogSoftmax(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved
-        return grad_out - dual.exp(out) * grad_out.sum(axis=ctx.axis, keepdims=True)
+        return grad_out - array_module(out).exp(out) * grad_out.sum(axis=ctx.axis, keepdims=True)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
+        return grad_out - out.exp() * grad_out.sum(ctx.axis, keepdim=True)
 
 
 def softmax(x, dim: int):

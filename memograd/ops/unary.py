@@ -9,7 +9,6 @@ from .. import dtypes
 from ..autograd import function
 from ..autograd.function import Op
 from ..backend import array_module, quiet
-from . import dual
 
 
 class Exp(Op):
@@ -28,6 +27,10 @@ class Exp(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved
+        return grad_out * out
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
         return grad_out * out
 
 
@@ -49,6 +52,10 @@ class Log(Op):
         with quiet():
             return grad_out / x
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
+        return grad_out / x
+
 
 class Log1p(Op):
     __slots__ = ()
@@ -65,6 +72,10 @@ class Log1p(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved
+        return grad_out / (1 + x)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
         return grad_out / (1 + x)
 
 
@@ -87,6 +98,10 @@ class Sqrt(Op):
         with quiet():  # infinite slope at 0
             return grad_out / (2 * out)
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
+        return grad_out / (2 * out)
+
 
 class Rsqrt(Op):
     __slots__ = ()
@@ -104,6 +119,10 @@ class Rsqrt(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved
+        return grad_out * (-0.5 * out * out * out)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
         return grad_out * (-0.5 * out * out * out)
 
 
@@ -125,6 +144,10 @@ class Reciprocal(Op):
         (out,) = ctx.saved
         return -grad_out * out * out
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
+        return -grad_out * out * out
+
 
 class Sin(Op):
     __slots__ = ()
@@ -140,7 +163,11 @@ class Sin(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved
-        return grad_out * dual.cos(x)
+        return grad_out * array_module(x).cos(x)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
+        return grad_out * x.cos()
 
 
 class Cos(Op):
@@ -157,7 +184,11 @@ class Cos(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved
-        return -grad_out * dual.sin(x)
+        return -grad_out * array_module(x).sin(x)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x):
+        return -grad_out * x.sin()
 
 
 class Tanh(Op):
@@ -175,6 +206,10 @@ class Tanh(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved
+        return grad_out * (1 - out * out)
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
         return grad_out * (1 - out * out)
 
 
@@ -198,6 +233,10 @@ class Sigmoid(Op):
         (out,) = ctx.saved
         return grad_out * out * (1 - out)
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, out):
+        return grad_out * out * (1 - out)
+
 
 class Relu(Op):
     """Saves a mask of where x > 0 (an int8 view of the comparison: NumPy multiplies float32
@@ -211,12 +250,16 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(dual.positive(x))
+        ctx.save_for_backward(positive(x))
         return array_module(x).maximum(x, 0)
 
     @staticmethod
     def backward(ctx, grad_out):
         (mask,) = ctx.saved
+        return grad_out * mask
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, mask):
         return grad_out * mask
 
 
@@ -236,6 +279,10 @@ class Abs(Op):
         (sign,) = ctx.saved
         return grad_out * sign
 
+    @staticmethod
+    def graph_backward(ctx, grad_out, sign):
+        return grad_out * sign
+
 
 class Sign(Op):
     """Piecewise constant: its gradient is zero everywhere it exists, as in PyTorch."""
@@ -250,6 +297,10 @@ class Sign(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
+        return grad_out * 0
+
+    @staticmethod
+    def graph_backward(ctx, grad_out):
         return grad_out * 0
 
 
@@ -277,6 +328,17 @@ class Clamp(Op):
     def backward(ctx, grad_out):
         (inside,) = ctx.saved
         return grad_out * inside
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, inside):
+        return grad_out * inside
+
+
+def positive(x):
+    """`x > 0` as a multiplier for a gradient, viewed as int8: NumPy multiplies float32 by int8
+    faster than by bool (measured 40 -> 30 us at 128 x 512, 1.46 -> 1.31 ms at 1024 x 2048),
+    with the same result."""
+    return (x > 0).view("int8")
 
 
 # ---- functions ---------------------------------------------------------------------------
