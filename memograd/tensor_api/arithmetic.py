@@ -56,10 +56,16 @@ class ArithmeticMethods:
         return unary.Abs.apply(self)
 
     def __floordiv__(self, other):
-        return _no_grad_binary(np.floor_divide, self, other)
+        return _division(np.floor_divide, self, other)
+
+    def __rfloordiv__(self, other):
+        return _division(np.floor_divide, other, self)
 
     def __mod__(self, other):
-        return _no_grad_binary(np.remainder, self, other)
+        return _division(np.remainder, self, other)
+
+    def __rmod__(self, other):
+        return _division(np.remainder, other, self)
 
     def add(self, other, alpha=1):
         return self + (other if alpha == 1 else other * alpha)
@@ -169,6 +175,17 @@ def _data(x):
 
 def _scaled(other, alpha):
     return _data(other) * alpha
+
+
+def _division(ufunc, a, b):
+    """`//` and `%` (no gradient) in PyTorch's result dtype. An integer division by zero raises,
+    as in PyTorch (NumPy would warn and return 0); a float one gives inf or nan silently."""
+    x, y = _data(a), _data(b)
+    target = arith.result_type(x, y)
+    if target is not None and target.kind in "biu" and not np.all(y):
+        raise RuntimeError(f"ZeroDivisionError: integer {ufunc.__name__} by zero")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _make(arith.promote(ufunc(x, y), x, y))
 
 
 def _no_grad_binary(ufunc, a, b):
