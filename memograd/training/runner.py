@@ -6,6 +6,7 @@ between epochs and resumed ends with exactly the weights of an uninterrupted run
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -13,15 +14,24 @@ from pathlib import Path
 from .. import load, manual_seed, optim, save
 from ..nn import functional as F
 from ..random import Generator, get_rng_state, set_rng_state
+from ..serialization import atomic_write
 from ..utils.data import DataLoader, random_split
+from ..utils.safe_io import read_regular
+from .checks import LOAD_ERRORS, check_checkpoint, check_like, check_memory, resume_config
 from .config import TrainConfig
 from .data import load_run_data
+from .divergence import TrainingDiverged, check_step
 from .metrics import infer
 from .models import build_model
 from .plots import plot_curves
 
 CONFIG, MODEL, CHECKPOINT, METRICS, CURVES = (
     "config.json", "model.safetensors", "checkpoint.safetensors", "metrics.jsonl", "curves.png")
+# Schedules whose shape depends on the number of epochs: rebuilt when --resume changes --epochs.
+EPOCH_SHAPED_SCHEDULERS = ("step", "cosine", "onecycle")
+MAX_METRICS_BYTES = 64 << 20
+
+__all__ = ["Run", "TrainingDiverged", "train"]
 
 
 def make_optimizer(config: TrainConfig, params) -> optim.Optimizer:
@@ -62,10 +72,14 @@ class Run:
         self.data, _ = load_run_data(config.dataset)
         self.train_set, self.val_set = random_split(
             self.data.train, [1 - config.val_fraction, config.val_fraction], generator=Generator(config.seed))
+        if len(self.train_set) == 0 or len(self.val_set) == 0:
+            raise ValueError(f"dataset {config.dataset!r} has {len(self.data.train)} training examples: too few to "
+                             "split into training and validation sets")
+        check_memory(config, self.data.input_shape, self.data.num_classes, len(self.train_set))
         self.model = build_model(config, self.data.input_shape, self.data.num_classes)
         self.optimizer = make_optimizer(config, self.model.parameters())
-        steps = -(-len(self.train_set) // config.batch_size)
-        self.scheduler, self.per_batch = make_scheduler(config, self.optimizer, steps)
+        self.steps_per_epoch = -(-len(self.train_set) // config.batch_size)
+        self.scheduler, self.per_batch = make_scheduler(config, self.optimizer, self.steps_per_epoch)
         self.epoch = 0  # epochs completed
 
     def loader(self, epoch: int) -> DataLoader:
@@ -82,36 +96,75 @@ class Run:
             "rng": get_rng_state(),
         }, self.dir / CHECKPOINT)
 
-    def load_checkpoint(self) -> None:
-        state = load(self.dir / CHECKPOINT)
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        if self.scheduler is not None and state.get("scheduler") is not None:
+    def load_checkpoint(self, rebuild_schedule: bool = False) -> None:
+        """Restore the run from its checkpoint, each part checked against what this run's config
+        makes (errors name the file and the part). With `rebuild_schedule` (--epochs changed and
+        the schedule depends on it), the schedule is this config's, advanced to the checkpoint's epoch."""
+        path = self.dir / CHECKPOINT
+        where = str(path)
+        state = check_checkpoint(load(path), where, self.config)
+        check_like(self.optimizer.state_dict()["param_groups"], state["optimizer"]["param_groups"],
+                   f"{where} (optimizer)", "param_groups")
+        if (state["scheduler"] is None) != (self.scheduler is None):
+            raise ValueError(f"{where}: its scheduler entry does not match --scheduler {self.config.scheduler} "
+                             f"in {self.dir / CONFIG}")
+        if self.scheduler is not None and not rebuild_schedule:
+            check_like(self.scheduler.state_dict(), state["scheduler"], f"{where} (scheduler)")
+        for part, restore in (("model weights", lambda: self.model.load_state_dict(state["model"])),
+                              ("optimizer state", lambda: self.optimizer.load_state_dict(state["optimizer"])),
+                              ("random generator state", lambda: set_rng_state(state["rng"]))):
+            try:
+                restore()
+            except LOAD_ERRORS as err:
+                raise ValueError(f"{where}: its {part} does not fit the run described by {self.dir / CONFIG}: "
+                                 f"{err}") from None
+        self.epoch = state["epoch"]
+        if self.scheduler is None:
+            return
+        if rebuild_schedule:
+            steps = self.epoch * (self.steps_per_epoch if self.per_batch else 1)
+            self.scheduler.step(steps)  # the closed form at that step: no replay of the old schedule
+            return
+        try:
             self.scheduler.load_state_dict(state["scheduler"])
-        self.epoch = int(state["epoch"])
-        set_rng_state(state["rng"])
+        except LOAD_ERRORS as err:
+            raise ValueError(f"{where}: its scheduler state does not fit: {err}") from None
 
 
-def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, quiet: bool = False,
-          diagnose: bool = False, tensorboard: str | Path | None = None) -> dict:
+def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False, quiet: bool = False,
+          diagnose: bool = False, tensorboard: str | Path | None = None, changes: dict | None = None) -> dict:
     """Train (or resume) the run in `run_dir`; returns the final metrics. With `tensorboard`,
-    each epoch's losses, accuracies and learning rate also go to event files in that folder."""
+    each epoch's losses, accuracies and learning rate also go to event files in that folder.
+
+    Resuming, `changes` holds the settings given again as flags: more --epochs continue the
+    run; any other setting that differs is refused (see checks.resume_config). Training stops
+    with TrainingDiverged when a loss or gradient becomes NaN/inf, keeping the last checkpoint."""
     run_dir = Path(run_dir)
     if resume:
-        config = TrainConfig.load(run_dir / CONFIG)
+        saved = TrainConfig.load(run_dir / CONFIG)
         if not (run_dir / CHECKPOINT).exists():
             raise FileNotFoundError(f"{run_dir / CHECKPOINT} is missing: nothing to resume in {run_dir}")
+        config = resume_config(saved, changes or {}, str(run_dir))
     else:
+        if run_dir.exists() and not run_dir.is_dir():
+            raise ValueError(f"--out {run_dir}: exists and is not a folder")
         run_dir.mkdir(parents=True, exist_ok=True)
         config.save(run_dir / CONFIG)
     run = Run(config, run_dir)
     records = []
     if resume:
-        run.load_checkpoint()
+        rebuild = config.epochs != saved.epochs and config.scheduler in EPOCH_SHAPED_SCHEDULERS
+        run.load_checkpoint(rebuild_schedule=rebuild)
+        resume_config(saved, changes or {}, str(run_dir), epochs_done=run.epoch)  # refuses fewer epochs than done
         records = read_metrics(run_dir / METRICS)[: run.epoch]
-        say(quiet, f"resuming {run_dir} after epoch {run.epoch} of {config.epochs}")
+        if config.epochs != saved.epochs:
+            config.save(run_dir / CONFIG)
+        note = f" (--epochs {saved.epochs} -> {config.epochs}" + (
+            f"; the {config.scheduler} schedule now spans {config.epochs} epochs)" if rebuild else ")")
+        say(quiet, f"resuming {run_dir} after epoch {run.epoch} of {config.epochs}"
+                   + (note if config.epochs != saved.epochs else ""))
     else:
-        (run_dir / METRICS).write_text("")
+        rewrite_metrics(run_dir / METRICS, [])
         say(quiet, f"training {config.model} on {config.dataset}: {len(run.train_set)} train, "
                    f"{len(run.val_set)} validation, {len(run.data.test)} test examples; "
                    f"{sum(p.numel() for p in run.model.parameters()):,} parameters")
@@ -157,23 +210,29 @@ def train_epoch(run: Run, quiet: bool, monitor=None) -> dict:
     batches = run.loader(run.epoch)
     progress = progress_bar(batches, run.epoch + 1, run.config.epochs, quiet)
     total, count, correct = 0.0, 0, 0
-    for x, y in progress:
-        logits = model(x)
-        loss = F.cross_entropy(logits, y, label_smoothing=run.config.label_smoothing)  # forward: the loss now
-        optimizer.zero_grad()
-        loss.backward()                                # backprop: d(loss)/d(every parameter)
-        if monitor is not None:
-            monitor.step()
-        optimizer.step()                               # gradient descent
-        if monitor is not None:
-            monitor.after_update()
-        if run.per_batch:
-            run.scheduler.step()
-        total += loss.item() * len(y)
-        count += len(y)
-        correct += int((logits.argmax(1) == y).sum().item())  # over the epoch, in train mode
-        if hasattr(progress, "set_postfix"):
-            progress.set_postfix(loss=f"{total / count:.4f}", refresh=False)
+    try:
+        for step, (x, y) in enumerate(progress, start=1):
+            logits = model(x)
+            loss = F.cross_entropy(logits, y, label_smoothing=run.config.label_smoothing)  # forward: the loss now
+            optimizer.zero_grad()
+            loss.backward()                                # backprop: d(loss)/d(every parameter)
+            value = loss.item()
+            check_step(run, value, step)                   # NaN/inf: stop before the update spreads it
+            if monitor is not None:
+                monitor.step()
+            optimizer.step()                               # gradient descent
+            if monitor is not None:
+                monitor.after_update()
+            if run.per_batch:
+                run.scheduler.step()
+            total += value * len(y)
+            count += len(y)
+            correct += int((logits.argmax(1) == y).sum().item())  # over the epoch, in train mode
+            if hasattr(progress, "set_postfix"):
+                progress.set_postfix(loss=f"{total / count:.4f}", refresh=False)
+    finally:
+        if hasattr(progress, "close"):
+            progress.close()  # clear the bar before any error message
     logits, labels, val_loss = infer(model, run.val_set, label_smoothing=run.config.label_smoothing)
     lr = optimizer.param_groups[0]["lr"]
     if run.scheduler is not None and not run.per_batch:
@@ -220,13 +279,29 @@ def say(quiet: bool, message: str) -> None:
 
 
 def read_metrics(path: Path) -> list[dict]:
+    """The records of metrics.jsonl, each checked to be a record of numbers (errors name the line)."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = []
+    text = read_regular(path, MAX_METRICS_BYTES, "metrics file").decode("utf-8", "replace")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if not (isinstance(record, dict) and all(isinstance(record.get(k), (int, float)) and
+                                                 not isinstance(record.get(k), bool) for k in RECORD_KEYS)):
+            raise ValueError(f"{path}: line {number} is not an epoch record (a JSON object with numbers "
+                             f"{', '.join(RECORD_KEYS)})")
+        records.append(record)
+    return records
+
+
+RECORD_KEYS = ("epoch", "train_loss", "val_loss", "val_accuracy", "lr")
 
 
 def rewrite_metrics(path: Path, records: list[dict]) -> None:
     """metrics.jsonl holds exactly the completed epochs (rewritten atomically)."""
-    tmp = Path(str(path) + ".tmp")
-    tmp.write_text("".join(json.dumps(r) + "\n" for r in records))
-    tmp.replace(path)
+    atomic_write(path, "".join(json.dumps(r) + "\n" for r in records).encode())
