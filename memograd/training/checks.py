@@ -54,7 +54,7 @@ def check_weights(state, where: str) -> dict:
     return state
 
 
-def check_checkpoint(state, where: str, config: TrainConfig) -> dict:
+def check_checkpoint(state, where: str, max_epoch: int) -> dict:
     """The top level of a training checkpoint: its parts, their types, and an epoch the run can have."""
     if not isinstance(state, dict):
         raise ValueError(f"{where}: expected a training checkpoint (a dict with {', '.join(CHECKPOINT_KEYS)}), "
@@ -75,8 +75,8 @@ def check_checkpoint(state, where: str, config: TrainConfig) -> dict:
     if state["scheduler"] is not None and not isinstance(state["scheduler"], dict):
         raise ValueError(f"{where}: its scheduler entry is {_kind(state['scheduler'])}, not a dict or None")
     epoch = state["epoch"]
-    if not (isinstance(epoch, int) and not isinstance(epoch, bool) and 0 <= epoch <= config.epochs):
-        raise ValueError(f"{where}: its epoch is {epoch!r}; the run's config.json allows 0..{config.epochs}")
+    if not (isinstance(epoch, int) and not isinstance(epoch, bool) and 0 <= epoch <= max_epoch):
+        raise ValueError(f"{where}: its epoch is {epoch!r}; the run's config.json allows 0..{max_epoch}")
     if not isinstance(state["rng"], dict):
         raise ValueError(f"{where}: its rng entry is {_kind(state['rng'])}, not a random generator state")
     return state
@@ -101,7 +101,7 @@ def check_like(template, value, where: str, path: str = "") -> None:
         if not isinstance(value, bool):
             raise ValueError(f"{where}: {here} should be true or false, found {_kind(value)}")
     elif _is_number(template):
-        if not _is_number(value) or not math.isfinite(value):
+        if not _is_number(value) or (math.isfinite(template) and not math.isfinite(value)):
             raise ValueError(f"{where}: {here} should be a finite number, found {value!r}")
     elif template is None:
         if value is not None and not _is_number(value):
@@ -119,15 +119,19 @@ def _kind(value) -> str:
         return "null"
     if isinstance(value, Tensor):
         return f"a tensor of shape {tuple(value.shape)}"
-    return f"a {type(value).__name__}"
+    if isinstance(value, (list, tuple)):
+        return f"a list of {len(value)}"
+    name = type(value).__name__
+    return ("an " if name[:1] in "aeiou" else "a ") + name
 
 
 # ---- resume ----------------------------------------------------------------------------------------
 
-def resume_config(saved: TrainConfig, changes: dict, where: str, epochs_done: int | None = None) -> TrainConfig:
+def resume_config(saved: TrainConfig, changes: dict, where: str) -> TrainConfig:
     """The config a resumed run continues with. `changes` are the settings given as flags:
     --epochs may grow (training continues); any other flag that differs from the run's own
-    setting is refused, all of them listed in one message."""
+    setting is refused, all of them listed in one message. (Fewer --epochs than the checkpoint
+    has trained is refused when the checkpoint is read.)"""
     differences = []
     for field, value in changes.items():
         if field == "epochs":
@@ -144,11 +148,7 @@ def resume_config(saved: TrainConfig, changes: dict, where: str, epochs_done: in
         raise ValueError(f"--resume {where}: only --epochs can change when resuming, and these flags differ from "
                          f"the run's config.json: {'; '.join(differences)}. Drop them to resume as the run was "
                          "started, or start a new run with --out")
-    epochs = changes.get("epochs", saved.epochs)
-    if epochs_done is not None and epochs < epochs_done:
-        raise ValueError(f"--resume {where}: --epochs {epochs} is fewer than the {epochs_done} epochs the run has "
-                         "already trained")
-    return dataclasses.replace(saved, epochs=epochs)
+    return dataclasses.replace(saved, epochs=changes.get("epochs", saved.epochs))
 
 
 def _show(value) -> str:

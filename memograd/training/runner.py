@@ -6,7 +6,6 @@ between epochs and resumed ends with exactly the weights of an uninterrupted run
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -96,13 +95,16 @@ class Run:
             "rng": get_rng_state(),
         }, self.dir / CHECKPOINT)
 
-    def load_checkpoint(self, rebuild_schedule: bool = False) -> None:
+    def load_checkpoint(self, rebuild_schedule: bool = False, max_epoch: int | None = None) -> None:
         """Restore the run from its checkpoint, each part checked against what this run's config
         makes (errors name the file and the part). With `rebuild_schedule` (--epochs changed and
         the schedule depends on it), the schedule is this config's, advanced to the checkpoint's epoch."""
         path = self.dir / CHECKPOINT
         where = str(path)
-        state = check_checkpoint(load(path), where, self.config)
+        state = check_checkpoint(load(path), where, self.config.epochs if max_epoch is None else max_epoch)
+        if state["epoch"] > self.config.epochs:
+            raise ValueError(f"--resume {self.dir}: --epochs {self.config.epochs} is fewer than the {state['epoch']} "
+                             "epochs the run has already trained")
         check_like(self.optimizer.state_dict()["param_groups"], state["optimizer"]["param_groups"],
                    f"{where} (optimizer)", "param_groups")
         if (state["scheduler"] is None) != (self.scheduler is None):
@@ -140,7 +142,11 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     run; any other setting that differs is refused (see checks.resume_config). Training stops
     with TrainingDiverged when a loss or gradient becomes NaN/inf, keeping the last checkpoint."""
     run_dir = Path(run_dir)
+    if tensorboard is not None and Path(tensorboard).exists() and not Path(tensorboard).is_dir():
+        raise ValueError(f"--tensorboard {tensorboard}: exists and is not a folder")
     if resume:
+        if not run_dir.is_dir():
+            raise FileNotFoundError(f"--resume {run_dir}: not a folder (expected a memograd run folder)")
         saved = TrainConfig.load(run_dir / CONFIG)
         if not (run_dir / CHECKPOINT).exists():
             raise FileNotFoundError(f"{run_dir / CHECKPOINT} is missing: nothing to resume in {run_dir}")
@@ -154,8 +160,7 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     records = []
     if resume:
         rebuild = config.epochs != saved.epochs and config.scheduler in EPOCH_SHAPED_SCHEDULERS
-        run.load_checkpoint(rebuild_schedule=rebuild)
-        resume_config(saved, changes or {}, str(run_dir), epochs_done=run.epoch)  # refuses fewer epochs than done
+        run.load_checkpoint(rebuild_schedule=rebuild, max_epoch=saved.epochs)
         records = read_metrics(run_dir / METRICS)[: run.epoch]
         if config.epochs != saved.epochs:
             config.save(run_dir / CONFIG)

@@ -58,7 +58,7 @@ def open_regular(path, what: str = "file", error: type = ValueError):
 
 
 def _a(noun: str) -> str:
-    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
 
 def file_size(f) -> int:

@@ -83,7 +83,7 @@ def _check_declared_size(path, shape, expected: int, header: int, stored: int, c
         raise IDXError(f"{path}: {kind}: shape {shape} needs {expected} bytes of data, found {stored - header}")
     if compressed and expected > MAX_GZIP_RATIO * stored + 1024:
         raise IDXError(f"{path}: its header declares shape {shape} ({format_bytes(expected)}), more than a "
-                       f"{format_bytes(stored)} gzip file can hold; the file is corrupt or malicious")
+                       f"gzip file of {format_bytes(stored)} can hold; the file is corrupt or malicious")
     free = available_memory()
     if free is not None and expected > free:
         raise IDXError(f"{path}: its header declares shape {shape} ({format_bytes(expected)}), more than the "
