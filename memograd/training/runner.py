@@ -145,6 +145,8 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     if tensorboard is not None and Path(tensorboard).exists() and not Path(tensorboard).is_dir():
         raise ValueError(f"--tensorboard {tensorboard}: exists and is not a folder")
     if resume:
+        if not run_dir.exists():
+            raise FileNotFoundError(f"--resume {run_dir}: the run folder is missing")
         if not run_dir.is_dir():
             raise FileNotFoundError(f"--resume {run_dir}: not a folder (expected a memograd run folder)")
         saved = TrainConfig.load(run_dir / CONFIG)
