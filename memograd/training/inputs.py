@@ -90,8 +90,8 @@ def read_npy(f, size: int, where) -> np.ndarray:
             shape, fortran, dtype = fmt.read_array_header_2_0(f)
         else:
             raise ValueError(f"unsupported .npy format version {version}")
-    except ValueError as err:
-        raise ValueError(f"{where}: not a readable .npy file ({err})") from None
+    except Exception as err:  # noqa: BLE001 - NumPy parses the untrusted header text; any failure means unreadable
+        raise ValueError(f"{where}: not a readable .npy file ({type(err).__name__}: {err})") from None
     if dtype.hasobject or dtype.kind not in _NUMERIC_KINDS:
         raise ValueError(f"{where}: holds values of dtype {dtype}; predict needs numbers")
     needed = math.prod(shape) * dtype.itemsize

@@ -43,8 +43,8 @@ def mlp(config: TrainConfig, n_inputs: int, num_classes: int) -> nn.Sequential:
     return nn.Sequential(nn.Flatten(), *dense_head(config, n_inputs, config.hidden, num_classes))
 
 
-def cnn(config: TrainConfig, input_shape: tuple, num_classes: int) -> nn.Sequential:
-    """Two 3x3 convolutions and one 2x2 max-pool, then one hidden layer of the first `--hidden` size."""
+def check_cnn_input(input_shape: tuple) -> tuple:
+    """(channels, height, width), if a dataset's inputs are images the CNN can take."""
     if len(input_shape) != 3:
         raise ValueError(f"--model cnn needs image data (channels, height, width); "
                          f"this dataset has inputs of shape {input_shape}")
@@ -52,6 +52,12 @@ def cnn(config: TrainConfig, input_shape: tuple, num_classes: int) -> nn.Sequent
     if height < 2 or width < 2:
         raise ValueError(f"--model cnn needs images of at least 2x2 pixels (it max-pools 2x2); this dataset's "
                          f"images are {height}x{width}")
+    return channels, height, width
+
+
+def cnn(config: TrainConfig, input_shape: tuple, num_classes: int) -> nn.Sequential:
+    """Two 3x3 convolutions and one 2x2 max-pool, then one hidden layer of the first `--hidden` size."""
+    channels, height, width = check_cnn_input(input_shape)
     features = [
         nn.Conv2d(channels, 32, 3, padding=1), activation(config.activation),
         nn.Conv2d(32, 64, 3, padding=1), activation(config.activation),
@@ -67,7 +73,7 @@ def cnn(config: TrainConfig, input_shape: tuple, num_classes: int) -> nn.Sequent
 def layer_widths(config: TrainConfig, input_shape: tuple, num_classes: int) -> list[tuple[int, int]]:
     """(inputs, outputs) of each dense layer build_model would make, in order."""
     if config.model == "cnn":
-        _, height, width = input_shape
+        _, height, width = check_cnn_input(input_shape)
         n_inputs, hidden = 64 * (height // 2) * (width // 2), config.hidden[:1]
     else:
         n_inputs, hidden = math.prod(input_shape), config.hidden
