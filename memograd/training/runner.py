@@ -110,15 +110,15 @@ class Run:
         if (state["scheduler"] is None) != (self.scheduler is None):
             raise ValueError(f"{where}: its scheduler entry does not match --scheduler {self.config.scheduler} "
                              f"in {self.dir / CONFIG}")
-        if self.scheduler is not None and not rebuild_schedule:
+        if self.scheduler is not None:  # checked even when rebuilt: a damaged file is reported, not skipped
             check_like(self.scheduler.state_dict(), state["scheduler"], f"{where} (scheduler)")
-        for part, restore in (("model weights", lambda: self.model.load_state_dict(state["model"])),
-                              ("optimizer state", lambda: self.optimizer.load_state_dict(state["optimizer"])),
-                              ("random generator state", lambda: set_rng_state(state["rng"]))):
+        for part, restore in (("model weights do", lambda: self.model.load_state_dict(state["model"])),
+                              ("optimizer state does", lambda: self.optimizer.load_state_dict(state["optimizer"])),
+                              ("random generator state does", lambda: set_rng_state(state["rng"]))):
             try:
                 restore()
             except LOAD_ERRORS as err:
-                raise ValueError(f"{where}: its {part} does not fit the run described by {self.dir / CONFIG}: "
+                raise ValueError(f"{where}: its {part} not fit the run described by {self.dir / CONFIG}: "
                                  f"{err}") from None
         self.epoch = state["epoch"]
         if self.scheduler is None:
