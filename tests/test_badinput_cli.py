@@ -12,8 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from badinput_helpers import (assert_one_line_error, call, gzip_bytes, idx_bytes, mnist_folder, png_header,
-                              trained_run)
+from badinput_helpers import assert_one_line_error, call, gzip_bytes, idx_bytes, mnist_folder, png_header, trained_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SPIRAL = ["--dataset", "spiral", "--hidden", "8", "--epochs", "1", "--quiet"]

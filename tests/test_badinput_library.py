@@ -114,7 +114,7 @@ def test_edge_case_matches_pytorch(name):
         return
     flat_mine = mine[1] if isinstance(mine[1], tuple) and isinstance(mine[1][0], tuple) else (mine[1],)
     flat_theirs = theirs[1] if isinstance(theirs[1], tuple) and isinstance(theirs[1][0], tuple) else (theirs[1],)
-    for (a, a_dtype), (b, b_dtype) in zip(flat_mine, flat_theirs):
+    for (a, a_dtype), (b, b_dtype) in zip(flat_mine, flat_theirs, strict=True):
         assert a_dtype == b_dtype
         assert a.shape == b.shape
         np.testing.assert_allclose(a, b, rtol=1e-6, equal_nan=True)

@@ -132,7 +132,8 @@ CASES = [
         (run / n).write_bytes(join_safetensors(b"{\"a\":" + b"[" * 5000 + b"]" * 5000 + b"}", b""))
         for n in ("model.safetensors", "checkpoint.safetensors")]),
     ("overlapping_tensors", "overlaps the tensor before it", ALL,
-     header(lambda h: _each_tensor(h, lambda e: e.update(data_offsets=[0, e["data_offsets"][1] - e["data_offsets"][0]])))),
+     header(lambda h: _each_tensor(h, lambda e: e.update(
+         data_offsets=[0, e["data_offsets"][1] - e["data_offsets"][0]])))),
     ("unknown_dtype", "which memograd does not read", ALL,
      header(lambda h: _each_tensor(h, lambda e: e.update(dtype="F8_E4M3")))),
     ("shape_disagrees_with_bytes", "bytes of data", ALL,
@@ -145,7 +146,8 @@ CASES = [
         (run / "model.safetensors").unlink(), (run / "model.safetensors").mkdir())),
     ("weights_file_fifo", "is a FIFO", READERS, fifo("model.safetensors")),
     # model.safetensors content.
-    ("weights_nan", "holds NaN or infinite values", READERS, weights(lambda s: {k: v * float("nan") for k, v in s.items()})),
+    ("weights_nan", "holds NaN or infinite values", READERS,
+     weights(lambda s: {k: v * float("nan") for k, v in s.items()})),
     ("weights_int", "weights are floats", READERS, weights(lambda s: {k: v.long() for k, v in s.items()})),
     ("weights_of_other_model", "size mismatch", READERS, config(hidden=[4])),
     ("weights_missing_tensor", "Missing key", READERS, weights(lambda s: dict(list(s.items())[1:]))),
@@ -158,7 +160,8 @@ CASES = [
     ("optimizer_not_a_dict", "not an optimizer state_dict", RESUME, checkpoint(lambda s: s.update(optimizer=[]))),
     ("rng_of_other_generator", "random generator state", RESUME,
      checkpoint(lambda s: s.update(rng={"bit_generator": "MT19937"}))),
-    ("lr_string", "param_groups[0].lr should be a finite number", RESUME, checkpoint(lambda s: _group(s).update(lr="x"))),
+    ("lr_string", "param_groups[0].lr should be a finite number", RESUME,
+     checkpoint(lambda s: _group(s).update(lr="x"))),
     ("lr_nan", "param_groups[0].lr should be a finite number", RESUME,
      checkpoint(lambda s: _group(s).update(lr=float("nan")))),
     ("betas_short", "param_groups[0].betas should be a list of 2", RESUME,

@@ -114,7 +114,8 @@ def _check_tiling(spans: list, data_size: int, where: str) -> None:
     position = 0
     for (start, end), key in spans:
         if start != position:
-            problem = "overlaps the tensor before it" if start < position else f"leaves bytes {position}..{start} unused"
+            problem = ("overlaps the tensor before it" if start < position
+                       else f"leaves bytes {position}..{start} unused")
             raise CheckpointError(f"{where}: tensor {key!r} (data bytes {start}..{end}) {problem}")
         position = end
     if position != data_size:

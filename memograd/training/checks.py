@@ -71,7 +71,8 @@ def check_checkpoint(state, where: str, max_epoch: int) -> dict:
                          "(a dict of 'state' and a list of 'param_groups')")
     for index, entry in optimizer["state"].items():
         if not isinstance(entry, dict) or not all(_is_number(v) or isinstance(v, Tensor) for v in entry.values()):
-            raise ValueError(f"{where}: the optimizer state of parameter {index!r} is not a dict of tensors and numbers")
+            raise ValueError(f"{where}: the optimizer state of parameter {index!r} is not a dict of tensors and "
+                             "numbers")
     if state["scheduler"] is not None and not isinstance(state["scheduler"], dict):
         raise ValueError(f"{where}: its scheduler entry is {_kind(state['scheduler'])}, not a dict or None")
     epoch = state["epoch"]
@@ -95,7 +96,7 @@ def check_like(template, value, where: str, path: str = "") -> None:
     elif isinstance(template, (list, tuple)):
         if not isinstance(value, (list, tuple)) or len(value) != len(template):
             raise ValueError(f"{where}: {here} should be a list of {len(template)}, found {_kind(value)}")
-        for i, (t, v) in enumerate(zip(template, value)):
+        for i, (t, v) in enumerate(zip(template, value, strict=True)):
             check_like(t, v, where, f"{path}[{i}]")
     elif isinstance(template, bool):
         if not isinstance(value, bool):

@@ -68,7 +68,8 @@ def read_input(path: str | Path, input_shape: tuple) -> np.ndarray:
     with open_regular(path, "input file") as f:
         size = file_size(f)
         if size > MAX_INPUT_BYTES:
-            raise ValueError(f"{path}: {format_bytes(size)} is more than predict reads ({format_bytes(MAX_INPUT_BYTES)})")
+            raise ValueError(f"{path}: {format_bytes(size)} is more than predict reads "
+                             f"({format_bytes(MAX_INPUT_BYTES)})")
         suffix = path.suffix.lower()
         if suffix == ".npy":
             array = read_npy(f, size, path)

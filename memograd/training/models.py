@@ -78,7 +78,7 @@ def layer_widths(config: TrainConfig, input_shape: tuple, num_classes: int) -> l
     else:
         n_inputs, hidden = math.prod(input_shape), config.hidden
     sizes = [n_inputs, *hidden, num_classes]
-    return list(zip(sizes[:-1], sizes[1:]))
+    return list(zip(sizes[:-1], sizes[1:], strict=True))
 
 
 def count_parameters(config: TrainConfig, input_shape: tuple, num_classes: int) -> int:
