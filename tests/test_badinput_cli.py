@@ -147,7 +147,7 @@ DATA_CASES = [
 def test_bad_flag(case, tmp_path, tmp_path_factory):
     _, fragment, build, *code = case
     assert_one_line_error(call(*build(Ctx(tmp_path, tmp_path_factory))), fragment, *code)
-    assert not (tmp_path / "run" / "model.safetensors").exists()
+    assert not (tmp_path / "run").exists()  # refused before any work: no run folder
 
 
 @pytest.mark.parametrize("case", DATA_CASES, ids=[c[0] for c in DATA_CASES])
@@ -157,6 +157,7 @@ def test_hostile_data_folder(case, tmp_path, tmp_path_factory):
     flags = extra[0] if extra else ["--hidden", "4"]
     assert_one_line_error(call("train", "--dataset", spec, *flags, "--epochs", "1", "--quiet",
                                "--out", tmp_path / "run"), fragment)
+    assert not (tmp_path / "run").exists()
 
 
 def _npy_header(fields: dict) -> bytes:

@@ -153,12 +153,12 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
         if not (run_dir / CHECKPOINT).exists():
             raise FileNotFoundError(f"{run_dir / CHECKPOINT} is missing: nothing to resume in {run_dir}")
         config = resume_config(saved, changes or {}, str(run_dir))
-    else:
-        if run_dir.exists() and not run_dir.is_dir():
-            raise ValueError(f"--out {run_dir}: exists and is not a folder")
+    elif run_dir.exists() and not run_dir.is_dir():
+        raise ValueError(f"--out {run_dir}: exists and is not a folder")
+    run = Run(config, run_dir)  # loads and checks the data, and that the model fits in memory
+    if not resume:  # only now, so that a refused run leaves no folder behind
         run_dir.mkdir(parents=True, exist_ok=True)
         config.save(run_dir / CONFIG)
-    run = Run(config, run_dir)
     records = []
     if resume:
         rebuild = config.epochs != saved.epochs and config.scheduler in EPOCH_SHAPED_SCHEDULERS
