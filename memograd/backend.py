@@ -40,3 +40,37 @@ class device:  # noqa: N801 - PyTorch's name
 
 
 CPU = device("cpu")
+
+
+# ---- floating-point warnings -------------------------------------------------------------
+# PyTorch computes log(0) = -inf, 1/0 = inf and sqrt(-1) = nan silently; NumPy warns. Ops
+# whose forward can meet those inputs run under `quiet()`. `np.errstate` costs ~3 us a call
+# (it rebuilds its state object each time); setting NumPy's error-state context variable to
+# one prebuilt "ignore" state costs ~0.5 us (measured on 100 floats: log 1.2 us, with
+# errstate 4.4-5.2 us, with the variable 1.8 us). The variable is NumPy-internal, so any
+# NumPy without it falls back to errstate.
+try:
+    from numpy._core._multiarray_umath import _extobj_contextvar, _make_extobj
+
+    _IGNORE = _make_extobj(all=None, divide="ignore", invalid="ignore", over="ignore", under="ignore")
+except ImportError:  # pragma: no cover - another NumPy layout
+    _extobj_contextvar = None
+
+
+class quiet:  # noqa: N801 - used like np.errstate
+    """`with quiet(): ...` computes without NumPy's divide/invalid/overflow warnings."""
+
+    __slots__ = ("token",)
+
+    def __enter__(self):
+        if _extobj_contextvar is not None:
+            self.token = _extobj_contextvar.set(_IGNORE)
+        else:  # pragma: no cover
+            self.token = np.errstate(all="ignore")
+            self.token.__enter__()
+
+    def __exit__(self, *exc):
+        if _extobj_contextvar is not None:
+            _extobj_contextvar.reset(self.token)
+        else:  # pragma: no cover
+            self.token.__exit__(*exc)

@@ -153,8 +153,24 @@ def main(argv: list[str] | None = None) -> int:
         else:
             message = (f"internal error ({type(err).__name__}: {one_line(err)}); this is a bug in memograd"
                        + ("" if args.debug else ", run again with --debug to see the traceback"))
-        print(f"{prog}: error: {message}", file=sys.stderr)
+        where = running_distributed()
+        print(f"{prog}{where}: error: {message}", file=sys.stderr, flush=True)
+        if where:  # the other processes may be waiting for this one: end the whole job
+            from mpi4py import MPI
+
+            MPI.COMM_WORLD.Abort(1)
         return 1
+
+
+def running_distributed() -> str:
+    """' (rank R of N)' when this process trains together with others, else ''."""
+    if "memograd.distributed" not in sys.modules:
+        return ""
+    from . import distributed as dist
+
+    if not dist.is_initialized() or dist.get_world_size() < 2:
+        return ""
+    return f" (rank {dist.get_rank()} of {dist.get_world_size()})"
 
 
 if __name__ == "__main__":

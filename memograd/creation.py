@@ -7,6 +7,7 @@ import numpy as np
 from . import dtypes
 from .backend import device as _device
 from .random import rng
+from .size import Size
 from .tensor import Tensor
 
 
@@ -107,11 +108,41 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = F
     return _finish(data, requires_grad, device)
 
 
-def randint(low, high=None, size=(), generator=None, dtype=None, device=None) -> Tensor:
-    if high is None:
-        low, high = 0, low
-    data = rng(generator).integers(low, high, size=tuple(size)).astype(dtypes.to_dtype(dtype or dtypes.int64))
-    return _finish(data, False, device)
+def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False, **bounds) -> Tensor:
+    """`randint(high, size)` or `randint(low, high, size)`: integers in [low, high), low = 0
+    by default, as int64 unless `dtype` says otherwise (a float dtype may require grad).
+
+    >>> memograd.randint(10, (3,))          # three integers in [0, 10)
+    >>> memograd.randint(5, 10, size=(2, 2))
+    """
+    if size is None and args and isinstance(args[-1], (tuple, list)):
+        args, size = args[:-1], args[-1]
+    if len(args) == 1 and "low" not in bounds:
+        bounds["high"] = args[0] if "high" not in bounds else _too_many("high")
+    elif len(args) == 2:
+        bounds["low"], bounds["high"] = args
+    elif args:
+        raise TypeError(f"randint(): expected (high, size) or (low, high, size), got {len(args)} positional arguments")
+    unknown = set(bounds) - {"low", "high"}
+    if unknown:
+        raise TypeError(f"randint() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    low, high = bounds.get("low", 0), bounds.get("high")
+    if high is None or size is None:
+        raise TypeError("randint(): `high` and `size` are required: randint(high, size) or randint(low, high, size)")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"randint(): argument 'size' must be tuple of ints, not {type(size).__name__}")
+    for name, bound in (("low", low), ("high", high)):
+        if isinstance(bound, float) or not hasattr(bound, "__index__"):
+            raise TypeError(f"randint(): argument '{name}' must be int, not {type(bound).__name__}")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    target = dtypes.to_dtype(dtype or dtypes.int64)
+    data = rng(generator).integers(int(low), int(high), size=tuple(size)).astype(target)
+    return _finish(data, requires_grad, device)
+
+
+def _too_many(name: str):
+    raise TypeError(f"randint() got multiple values for argument {name!r}")
 
 
 def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
@@ -144,3 +175,34 @@ def randn_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) 
 
 def rand_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     return _like(rand, x, dtype, device, requires_grad)
+
+
+def constructor_array(args: tuple, device=None) -> np.ndarray:
+    """The array of `memograd.Tensor(*args)`, with the legacy constructor's rules of PyTorch:
+    `Tensor()` is empty, `Tensor(2, 3)` or `Tensor(Size([2, 3]))` uninitialized of that
+    shape, `Tensor(tensor)` shares the tensor's memory and dtype, and `Tensor(data)` copies
+    lists, tuples and arrays into the default float dtype (a float64 array gives float32).
+
+    >>> memograd.Tensor(np.array([1.0, 2.0])).dtype
+    dtype('float32')
+    """
+    if device is not None:
+        _device(device)
+    default = dtypes.get_default_dtype()
+    if not args:
+        return np.empty((0,), dtype=default)
+    if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+        return np.empty(tuple(int(a) for a in args), dtype=default)
+    if len(args) == 1:
+        (data,) = args
+        if isinstance(data, Size):
+            return np.empty(tuple(data), dtype=default)
+        if isinstance(data, Tensor):
+            return data._data
+        if isinstance(data, (list, tuple, np.ndarray)):
+            return np.array(data, dtype=default)
+        raise TypeError(f"new(): data must be a sequence (got {type(data).__module__.replace('builtins', '')}"
+                        f"{'.' if type(data).__module__ != 'builtins' else ''}{type(data).__name__})")
+    kinds = ", ".join(type(a).__name__ for a in args)
+    raise TypeError(f"Tensor(): got ({kinds}); expected Tensor(), Tensor(*sizes), Tensor(size), "
+                    "Tensor(tensor) or Tensor(data)")

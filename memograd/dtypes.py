@@ -12,6 +12,12 @@ int32 = np.dtype("int32")
 uint8 = np.dtype("uint8")
 bool_ = np.dtype("bool")
 
+# bfloat16 is float32 in memograd: NumPy has no bfloat16 (ml_dtypes' is a "V"-kind dtype
+# that NumPy's float code paths do not treat as a float), so tensors asked for in bfloat16
+# are stored and computed in float32: more precise than PyTorch's, twice the memory, and
+# `t.dtype` reports float32 (docs/compat.md).
+bfloat16 = float32
+
 # PyTorch's aliases.
 float = float32  # noqa: A001 - the name is PyTorch's
 double = float64

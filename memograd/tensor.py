@@ -13,13 +13,15 @@ from .autograd.function import AccumulateGrad
 from .autograd.version import VersionCounter
 from .tensor_api.arithmetic import ArithmeticMethods
 from .tensor_api.conversion import ConversionMethods
+from .tensor_api.hook_methods import HookMethods
 from .tensor_api.inplace_methods import InplaceMethods
 from .tensor_api.reductions import ReductionMethods
 from .tensor_api.shaping import ShapeMethods
 from .tensor_api.values import ValueMethods
 
 
-class Tensor(ValueMethods, ConversionMethods, ArithmeticMethods, ReductionMethods, ShapeMethods, InplaceMethods):
+class Tensor(ValueMethods, ConversionMethods, ArithmeticMethods, ReductionMethods, ShapeMethods, InplaceMethods,
+             HookMethods):
     """An array that records the operations applied to it when it requires grad.
 
     >>> x = memograd.tensor([1.0, 2.0], requires_grad=True)
@@ -33,8 +35,10 @@ class Tensor(ValueMethods, ConversionMethods, ArithmeticMethods, ReductionMethod
     # so that Python calls Tensor.__rmul__ and the result is a tensor that records.
     __array_ufunc__ = None
 
-    def __init__(self, data, requires_grad: bool = False):
-        self._data = np.asarray(data._data if isinstance(data, Tensor) else data)
+    def __init__(self, *data, requires_grad: bool = False, device=None):
+        from .creation import constructor_array  # creation imports this module: import on use
+
+        self._data = constructor_array(data, device)  # PyTorch's legacy constructor rules
         self.grad = None
         self._grad_fn = None
         self._counter = None

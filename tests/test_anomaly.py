@@ -59,12 +59,17 @@ def test_clean_computation_passes_and_gradients_are_unchanged():
 
 
 def test_observer_and_anomaly_check_run_together():
-    from memograd.autograd.engine import run_backward
+    from memograd.autograd.engine import Observer, run_backward
 
     seen = []
+
+    class Names(Observer):
+        def node_ran(self, node, grad, grads_in):
+            seen.append(node.name)
+
     x = mg.tensor([0.0], requires_grad=True)
     with mg.autograd.detect_anomaly():
         y = x.sqrt().sum()
         with pytest.raises(AnomalyError):
-            run_backward([y.grad_fn], [np.ones((), np.float32)], observer=lambda n, g, gi: seen.append(n.name))
+            run_backward([y.grad_fn], [np.ones((), np.float32)], observers=[Names()])
     assert seen == ["Sum"]  # the observer saw the nodes before the faulty one

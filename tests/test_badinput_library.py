@@ -163,10 +163,7 @@ INPLACE = {
 
 @pytest.mark.parametrize("name", sorted(INPLACE))
 def test_inplace_result_dtype_matches_pytorch(name):
-    """`int_tensor += 1.5` is refused as in PyTorch. Needs inplace.patch (memograd/inplace.py
-    belongs to the core); skipped until it is applied."""
-    if not hasattr(memograd.inplace, "check_result_dtype"):
-        pytest.skip("inplace.patch is not applied yet")
+    """`int_tensor += 1.5` is refused as in PyTorch."""
     fn = INPLACE[name]
     mine, theirs = run(memograd, fn), run(torch, fn)
     assert mine[0] == theirs[0], f"memograd gives {mine}, PyTorch {theirs}"
@@ -178,8 +175,6 @@ def test_inplace_result_dtype_matches_pytorch(name):
 
 
 def test_inplace_refusal_is_one_clear_message():
-    if not hasattr(memograd.inplace, "check_result_dtype"):
-        pytest.skip("inplace.patch is not applied yet")
     t = memograd.tensor([1, 2])
     with pytest.raises(RuntimeError, match="result type float32 can't be cast to the desired output type int64"):
         t += 1.5

@@ -175,11 +175,15 @@ def test_gradient_flows_through_integer_index_and_constant_branches():
 def test_wide_graph_runs_each_node_once():
     """Linear cost: with n parallel branches the engine runs n + constant local rules,
     each exactly once (a quadratic walk would revisit the shared input per branch)."""
-    from memograd.autograd.engine import run_backward
+    from memograd.autograd.engine import Observer, run_backward
+
+    class Runs(Observer):
+        def node_ran(self, node, grad, grads_in):
+            runs.append(node)
 
     for width in (500, 1000):
         x = memograd.tensor([1.0, 2.0], requires_grad=True)
         total = memograd.stack([(x * float(i)).sin() for i in range(width)]).sum()
         runs = []
-        run_backward([total.grad_fn], [np.ones((), np.float32)], observer=lambda node, g, gi: runs.append(node))
+        run_backward([total.grad_fn], [np.ones((), np.float32)], observers=[Runs()])
         assert len(runs) == len(set(map(id, runs))) == 2 * width + 3  # sin and mul per branch; stack, sum, leaf

@@ -30,15 +30,15 @@ def test_matmul_of_a_scalar():
 
 def test_backward_on_non_scalar_without_gradient():
     y = memograd.ones(2, 3, requires_grad=True) * 2
-    with pytest.raises(RuntimeError, match=r"scalar.*\(2, 3\)"):
+    with pytest.raises(RuntimeError, match=r"scalar.*(\(2, 3\)|Size\(\[2, 3\]\))"):
         y.backward()
 
 
 def test_backward_with_gradient_of_the_wrong_shape():
     x = memograd.ones(2, 3, requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"\(3, 2\).*\(2, 3\)"):
+    with pytest.raises(RuntimeError, match=r"\(3, 2\).*(\(2, 3\)|Size\(\[2, 3\]\))"):
         (x * 2).backward(memograd.ones(3, 2))
-    with pytest.raises(RuntimeError, match=r"\(3,\).*\(2, 3\)"):
+    with pytest.raises(RuntimeError, match=r"\(3,\).*(\(2, 3\)|Size\(\[2, 3\]\))"):
         memograd.autograd.grad(x * 2, x, grad_outputs=memograd.ones(3))
     assert x.grad is None
 
@@ -127,5 +127,5 @@ def test_reduction_over_a_repeated_dim():
 
 def test_autograd_grad_on_inputs_that_do_not_require_grad():
     x = memograd.ones(2)
-    with pytest.raises(RuntimeError, match=r"\(2,\)"):
+    with pytest.raises(RuntimeError, match=r"\(2,\)|Size\(\[2\]\)"):
         memograd.autograd.grad((x * 2).sum(), x)

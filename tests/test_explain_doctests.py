@@ -5,7 +5,7 @@ import importlib
 import pytest
 
 MODULES = ["table", "graph", "observe", "memo", "naive", "compare", "demo", "cost", "memory", "dot", "layers",
-           "monitor", "cli"]
+           "monitor", "cli", "trace", "replay", "rules", "layout", "svg", "page"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -22,7 +22,7 @@ def graph_nodes(out) -> set:
         node = stack.pop()
         if node is not None and node not in seen:
             seen.add(node)
-            stack.extend(node.next_functions)
+            stack.extend(child for child, _ in node.next_functions)
     return seen
 
 

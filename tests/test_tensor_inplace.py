@@ -141,7 +141,7 @@ def test_unmodified_graph_still_backpropagates_after_unrelated_inplace():
 
 def test_inplace_error_names_the_op_and_shapes():
     x = memograd.zeros(2, 3)
-    with pytest.raises(ValueError, match=r"add_.*\(2, 3\)"):
+    with pytest.raises(ValueError, match=r"add_.*(\(2, 3\)|Size\(\[2, 3\]\))"):
         x.add_(memograd.ones(4))
-    with pytest.raises(ValueError, match=r"\(2, 3\)"):
+    with pytest.raises(ValueError, match=r"\(2, 3\)|Size\(\[2, 3\]\)"):
         x[0] = memograd.ones(5)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import array_module
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .grad_writer import write_grads
 from .gradcheck import gradcheck
+from .inference_mode import inference_mode, is_inference_mode_enabled
+from .variable import Variable
 
-__all__ = ["Function", "backward", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled",
-           "is_grad_enabled"]
+__all__ = ["Function", "Variable", "backward", "grad", "gradcheck", "no_grad", "enable_grad", "set_grad_enabled",
+           "inference_mode", "is_grad_enabled", "is_inference_mode_enabled"]
 
 
 def _root_gradients(outputs, grad_outputs, create_graph: bool) -> list:
@@ -63,18 +66,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     if retain_graph is None:
         retain_graph = create_graph
     roots = [out._node for out in outputs]
-    if inputs is not None:
-        inputs = _as_list(inputs)
-        got = run_backward(roots, _root_gradients(outputs, grad_tensors, create_graph), retain_graph,
-                           create_graph, capture={t._node: t for t in inputs})
-        from .engine import deposit
-
-        for t in inputs:
-            g = got.get(t._node)
-            if g is not None:
-                deposit(t, g, create_graph, set())
-        return
-    run_backward(roots, _root_gradients(outputs, grad_tensors, create_graph), retain_graph, create_graph)
+    owners = None if inputs is None else {t._node: t for t in _as_list(inputs)}
+    kept = run_backward(roots, _root_gradients(outputs, grad_tensors, create_graph), retain_graph, create_graph,
+                        owners)
+    write_grads(kept, create_graph, owners)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
@@ -101,7 +96,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         retain_graph = create_graph
     nodes = [t._node for t in inputs]
     got = run_backward([out._node for out in outputs], _root_gradients(outputs, grad_outputs, create_graph),
-                       retain_graph, create_graph, capture=set(nodes))
+                       retain_graph, create_graph, targets=set(nodes))
     result = []
     for t, node in zip(inputs, nodes):
         g = got.get(node)
@@ -115,3 +110,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         else:
             result.append(g if isinstance(g, Tensor) else Tensor._make(g, None))
     return tuple(result)
+
+
+def __getattr__(name: str):
+    """A PyTorch name memograd.autograd lacks (torch.autograd.functional...) raises
+    NotImplementedError naming it (memograd.unsupported)."""
+    from ..unsupported import missing
+
+    raise missing("torch.autograd", name)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .modes import modes
 
-_origins: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_origins: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -21,7 +21,7 @@ class AnomalyError(RuntimeError):
     """A NaN or Inf appeared; the message says where."""
 
 
-class detect_anomaly:  # noqa: N801 - PyTorch's name
+class detect_anomaly:
     """`with memograd.autograd.detect_anomaly(): ...` checks forward outputs and backward
     gradients for NaN/Inf and raises AnomalyError at the first one."""
 
@@ -91,11 +91,17 @@ def check_backward(node, grad, grads_in) -> None:
             )
 
 
-def checking(observer):
-    """`observer`, with the anomaly check run first at every node."""
+class _Check:
+    """The engine's observer while anomaly mode is on (see engine.with_thread_observers)."""
 
-    def both(node, grad, grads_in) -> None:
+    def begins(self, *args) -> None:
+        pass
+
+    def node_ran(self, node, grad, grads_in) -> None:
         check_backward(node, grad, grads_in)
-        observer(node, grad, grads_in)
 
-    return both
+    def slot_added(self, *args) -> None:
+        pass
+
+
+CHECK = _Check()

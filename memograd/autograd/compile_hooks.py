@@ -19,7 +19,6 @@ import functools
 from .modes import modes
 
 
-
 def not_replayable(what: str) -> None:
     """Python is about to look at a tensor's values (`.item()`, `bool()`, ...), which may send
     the next call down another path, or to change arrays behind the recorder's back (gradient

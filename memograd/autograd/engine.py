@@ -7,10 +7,11 @@ have added their share into its slot, so its gradient is complete and is never r
 the slot and the node's saved arrays are freed as soon as they have been used. Both walks
 use explicit stacks, never recursion, so graph depth is limited only by memory."""
 from __future__ import annotations
-from .modes import modes
 
-from . import anomaly, function, grad_mode, compile_hooks
+from ..ops.dual import cast, sum_to
+from . import anomaly, hooks
 from .function import AccumulateGrad, raise_freed
+from .modes import modes
 
 
 def count_consumers(roots) -> dict:
@@ -54,59 +55,54 @@ def nodes_leading_to(targets, consumers) -> set:
     return needed
 
 
-def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bool = False, capture=None,
-                 observer=None):
-    """Backpropagate `root_grads` from the nodes `roots`.
+class Observer:
+    """Watches a backward pass from outside the walk (explain's reports, anomaly detection,
+    memograd.compile's recorder). Override what you need; each hook sees array gradients."""
 
-    Without `capture`, gradients reaching leaves are accumulated into their `.grad`.
-    With `capture` (a collection of nodes), nothing is written to `.grad`; the complete
-    gradient arriving at each captured node is returned in a dict instead.
-    `observer(node, grad, grads_in)`, when given, sees every node as it runs: its complete
-    gradient and the gradients it sends to its inputs (used by `memograd.explain` and by
-    anomaly detection, which installs its own observer)."""
-    from ..ops.dual import cast, sum_to
+    def begins(self, roots, root_grads, retain_graph: bool, create_graph: bool, targets) -> None:
+        pass
 
-    if modes.anomaly:
-        observer = anomaly.check_backward if observer is None else anomaly.checking(observer)
+    def node_ran(self, node, grad, grads_in: tuple) -> None:
+        """`node`'s rule turned its complete gradient `grad` into one gradient per input."""
+
+    def slot_added(self, child, raw, previous, total) -> None:
+        """`raw` reached `child` (summed to its shape, cast to its dtype): `previous` + it = `total`."""
+
+
+def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bool = False, targets=None,
+                 observers=()) -> dict:
+    """Backpropagate `root_grads` from the nodes `roots`; return {node: its complete gradient}
+    for the nodes in `targets`, or, without targets, for every leaf (AccumulateGrad) and every
+    tensor that asked to retain its gradient. Nothing here writes `.grad` (see autograd.backward),
+    so a pass that fails midway changes no `.grad` at all."""
+    observers = with_thread_observers(observers)
+    for observer in observers:
+        observer.begins(roots, root_grads, retain_graph, create_graph, targets)
     consumers = count_consumers(roots)
-    needed = nodes_leading_to(capture, consumers) if capture is not None else None
-    captured = {}
+    needed = nodes_leading_to(targets, consumers) if targets is not None else None
+    keep = targets if targets is not None else leaves_and_retained(consumers)
+    kept = {}
     slots = {}
     for root, grad in zip(roots, root_grads):
         slots[root] = grad if root not in slots else slots[root] + grad
     ready = [root for root in slots if consumers[root] == 0]
-    recorder = modes.recorder  # memograd.compile listening (None almost always)
-    if recorder is not None:
-        recorder.backward_begins(roots, root_grads, retain_graph, create_graph, capture, observer)
-    delivered = set()  # ids of arrays already stored as some leaf's .grad
-    # .grad is written only once the whole pass has succeeded: an error in some node's
-    # backward (a freed graph, a modified saved value) leaves every .grad as it was.
-    arrivals = []
-
+    run_hooks = hooks.run_tensor_hooks if hooks.tensor_hooks else None
     previous_mode = modes.grad_enabled
     modes.grad_enabled = create_graph
     try:
         while ready:
             node = ready.pop()
             grad = slots.pop(node, None)
-            if capture is not None and node in capture:
-                captured[node] = grad
+            if run_hooks is not None and grad is not None:
+                grad = run_hooks(node, grad)
             if grad is None or (needed is not None and node not in needed):
                 grads_in = ()
-            elif type(node) is AccumulateGrad:
-                if observer is not None:
-                    observer(node, grad, ())
-                if capture is None:
-                    arrivals.append((node.leaf_ref(), grad))
-                continue
             else:
-                if node.retained is not None and capture is None:
-                    arrivals.append((node.retained, grad))
-                grads_in = call_backward(node, grad, create_graph)
-                if recorder is not None:
-                    recorder.rule(node, grad, grads_in)
-                if observer is not None:
-                    observer(node, grad, grads_in)
+                if node in keep:
+                    kept[node] = grad
+                grads_in = call_backward(node, grad, create_graph) if node.next else ()  # leaves: ()
+                for observer in observers:
+                    observer.node_ran(node, grad, grads_in)
                 if not retain_graph:
                     node.saved = None if node.saved else node.saved
                     node.saved_src = ()
@@ -115,23 +111,37 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
                     continue
                 child_grad = grads_in[i] if i < len(grads_in) else None
                 if child_grad is not None:
+                    raw = child_grad
                     if child_grad.shape != child.shape:
                         child_grad = sum_to(child_grad, child.shape)
                     if child_grad.dtype is not child.dtype and child.dtype is not None:
                         child_grad = cast(child_grad, child.dtype)
                     previous = slots.get(child)
                     slots[child] = child_grad if previous is None else previous + child_grad
-                    if recorder is not None:
-                        recorder.arrive(child, grads_in[i], previous, slots[child])
+                    for observer in observers:
+                        observer.slot_added(child, raw, previous, slots[child])
                 left = consumers[child] - 1
                 consumers[child] = left
                 if left == 0:
                     ready.append(child)
-        for tensor, grad in arrivals:
-            deposit(tensor, grad, create_graph, delivered)
     finally:
         modes.grad_enabled = previous_mode
-    return captured
+    return kept
+
+
+def leaves_and_retained(consumers) -> set:
+    return {node for node in consumers if type(node) is AccumulateGrad or node.retained is not None}
+
+
+def with_thread_observers(observers) -> tuple:
+    """This thread's anomaly check first (so it stops the pass before anyone sees a NaN), the
+    observers given, then this thread's compile recorder, each when it is on."""
+    if not (modes.anomaly or modes.recorder is not None):
+        return tuple(observers)
+    if modes.recorder is not None and observers:
+        modes.recorder.not_replayable("a backward observer")
+    return ((anomaly.CHECK,) if modes.anomaly else ()) + tuple(observers) + \
+        ((modes.recorder,) if modes.recorder is not None else ())
 
 
 def call_backward(node, grad, create_graph: bool) -> tuple:
@@ -151,32 +161,3 @@ def call_backward(node, grad, create_graph: bool) -> tuple:
     else:
         grads = node.backward(node, grad)
     return grads if type(grads) is tuple else (grads,)
-
-
-def deposit(tensor, grad, create_graph: bool, delivered: set) -> None:
-    """Add `grad` into `tensor.grad`. Gradient arrays are only ever shared between gradients
-    (rules never write into them), so one is stored as it is unless its memory already
-    backs another `.grad` of this pass, or is read-only (a broadcast): then it is copied,
-    so that later in-place updates of one `.grad` never change another."""
-    if tensor is None:  # the leaf died; nothing wants its gradient
-        return
-    if create_graph:
-        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
-        return
-    owner = id(grad if grad.base is None else grad.base)
-    arrived = grad
-    if owner in delivered or not grad.flags.writeable:
-        grad = grad.copy()
-        owner = id(grad)
-    existing = tensor.grad
-    if modes.recorder is not None:  # memograd.compile records where this gradient goes
-        modes.recorder.deposit(tensor, arrived, grad is not arrived, existing)
-    if existing is None:
-        delivered.add(owner)
-        tensor.grad = function.Tensor._make(grad, None)
-    elif existing.requires_grad:
-        tensor.grad = function.Tensor._make(existing._data + grad, None)
-    elif existing._data.flags.writeable and existing.shape == grad.shape:
-        existing._data += grad
-    else:
-        tensor.grad = function.Tensor._make(existing._data + grad, None)

@@ -19,7 +19,7 @@ class Node:
     input needs no gradient. `shape`/`dtype` describe the op's output: gradients arriving
     here are reduced and cast to them in exactly one place, the engine."""
 
-    __slots__ = ("next", "saved", "saved_src", "stamp", "shape", "dtype", "retained", "out_counter", "__weakref__")
+    __slots__ = ("__weakref__", "dtype", "next", "out_counter", "retained", "saved", "saved_src", "shape", "stamp")
 
     tensor_io = False  # True for user Functions: their backward sees tensors, not arrays
     saves_inputs = False
@@ -35,7 +35,9 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
-        return self.next
+        """One (node, output index) pair per input, as PyTorch: (None, 0) where the input
+        needs no gradient. memograd's nodes have one output, so the index is always 0."""
+        return tuple((edge, 0) for edge in self.next)
 
     @property
     def needs_input_grad(self) -> tuple:
@@ -123,6 +125,7 @@ class Op(Node):
     saves_output = False
     guards_output = False  # backward needs the output as it was (saved, or as a mask of it)
     is_view = False  # the output shares memory with input 0
+    vjp_formula: tuple = ()  # the rule written for people, one string per input (explain's page)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -311,4 +314,4 @@ class _UserNode(FunctionCtx):
 
 
 # views.py builds on the classes above (CopySlices is a Node), so it is imported last.
-from . import views  # noqa: E402
+from . import views

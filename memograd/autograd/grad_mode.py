@@ -46,19 +46,19 @@ class _BareDecorator(_Switch):
         return switch if func is None else switch(func)
 
 
-class no_grad(_BareDecorator):  # noqa: N801 - PyTorch's name
+class no_grad(_BareDecorator):
     """Record nothing: `with memograd.no_grad(): ...`, `@memograd.no_grad()` or `@memograd.no_grad`."""
 
     mode = False
 
 
-class enable_grad(_BareDecorator):  # noqa: N801
+class enable_grad(_BareDecorator):
     """Record again inside a `no_grad()` block."""
 
     mode = True
 
 
-class set_grad_enabled(_Switch):  # noqa: N801
+class set_grad_enabled(_Switch):
     """Turn recording on or off: as a call (effective at once), a context manager or a decorator."""
 
     def __init__(self, mode: bool):

@@ -21,7 +21,7 @@ CLOCK = Clock()
 
 
 class VersionCounter:
-    __slots__ = ("value", "stamp")
+    __slots__ = ("stamp", "value")
 
     def __init__(self):
         self.value = 0

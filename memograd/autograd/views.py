@@ -17,7 +17,7 @@ from .version import CLOCK
 
 
 class ViewInfo:
-    __slots__ = ("base", "steps", "seen", "multi")
+    __slots__ = ("base", "multi", "seen", "steps")
 
     def __init__(self, base, steps: tuple, seen: int, multi: bool = False):
         self.base = base    # the tensor that owns the memory (never itself a view)
@@ -80,7 +80,7 @@ class CopySlices(Node):
     goes through `fn`'s rule (to the region's old values and to `fn`'s other inputs); the rest
     of the base's gradient goes unchanged to the base's old history."""
 
-    __slots__ = ("steps", "fn")
+    __slots__ = ("fn", "steps")
 
     def __init__(self, base, steps: tuple, fn: Node, old_edge):
         self.steps = steps

@@ -14,12 +14,11 @@ autograd.Function's backward, `create_graph`, `retain_grad`, gradient clipping o
 `optimizer.step(closure)` runs eagerly, with one warning. New argument shapes or dtypes
 are recorded again (with one warning); up to 8 such programs are kept per step."""
 from __future__ import annotations
-from ..autograd.modes import modes
 
 import functools
 import warnings
 
-from ..autograd import grad_mode, compile_hooks
+from ..autograd.modes import modes
 from ..tensor import Tensor
 from .program import Program
 from .recorder import Recorder

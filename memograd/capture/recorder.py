@@ -6,13 +6,13 @@ name (`v3`), kept alive until the recording ends so that no id is reused. An arg
 recorder has not seen before is either a tensor that outlives the step (a parameter: its
 array is read at the start of each replay) or a constant (read as recorded)."""
 from __future__ import annotations
-from ..autograd.modes import modes
 
 import functools
 
 import numpy as np
 
-from ..autograd import anomaly, function, compile_hooks
+from ..autograd import function
+from ..autograd.modes import modes
 from .program import Constant, Program
 
 
@@ -147,19 +147,20 @@ class Recorder:
         return name
 
     @hook
-    def backward_begins(self, roots, root_grads, retain_graph, create_graph, capture, observer):
+    def begins(self, roots, root_grads, retain_graph, create_graph, targets):
+        """A backward pass starts (the recorder is one of the engine's observers)."""
         if create_graph:
             self.not_replayable("backward(create_graph=True)")
-        elif capture is not None:
+        elif targets is not None:
             self.not_replayable("autograd.grad() or backward(inputs=...)")
-        elif observer is not None:
-            self.not_replayable("a backward observer")
         elif len({id(r) for r in roots}) != len(roots):
             self.not_replayable("backward from the same tensor twice")
 
     @hook
-    def rule(self, node, grad, grads_in):
+    def node_ran(self, node, grad, grads_in):
         """A node's backward ran: `gx, gy = Op.backward(c, g)`; `_` for gradients already named."""
+        if type(node) is function.AccumulateGrad:  # its gradient is written by grad_writer (see deposit)
+            return
         if node.tensor_io:
             return self.not_replayable("the backward of a custom autograd.Function")
         if node.retained is not None:
@@ -175,7 +176,7 @@ class Recorder:
         self.program.emit(f"{', '.join(outs)} = {call}", "", ("rule", c, g_sig, tuple(outs)))
 
     @hook
-    def arrive(self, child, raw, previous, total):
+    def slot_added(self, child, raw, previous, total):
         """A gradient reached `child`: summed to its shape, cast to its dtype, added to its slot."""
         name, _ = self.ref(raw)
         if raw.shape != child.shape:

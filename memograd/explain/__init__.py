@@ -3,7 +3,10 @@
     memo_table(loss)            the engine's gradient slots, in the order it fills them
     naive_vs_backprop(loss)     the chain rule per path, without reuse, run next to backprop
     cost_table(depths)          how both costs grow with depth (plot_cost draws them)
-    to_dot(t) / draw(t, path)   the recorded graph with values and gradients (Graphviz)
+    to_dot(t) / draw(t, path)   the recorded graph with values and gradients (Graphviz, or
+                                memograd's own SVG when Graphviz is not installed)
+    record(loss)                a trace: one forward and backward pass as a JSON document
+    show(loss, path)            the interactive page: step through the pass in a browser
     layer_derivatives(model, x, y, loss_fn)   what each layer's derivative needs and reuses
     memory_report(loss)         what backward will hold, before it runs
     GradientMonitor(model)      gradient flow during training, vanishing/exploding diagnoses
@@ -20,10 +23,13 @@ from .memo import MemoRow, format_table, memo_table, print_memo_table
 from .memory import MemoryReport, memory_report, print_memory_report
 from .monitor import GradientMonitor
 from .naive import NaiveTooExpensive, backprop_gradients, naive_gradients, predict
+from .page import Page, show
+from .trace import Trace, record
 
 __all__ = [
     "Comparison", "CostRecord", "GradientMonitor", "LayerReport", "MemoRow", "MemoryReport",
-    "NaiveTooExpensive", "backprop_gradients", "cost_table", "draw", "format_cost_table", "format_table",
+    "NaiveTooExpensive", "Page", "Trace", "backprop_gradients", "cost_table", "draw", "format_cost_table",
+    "format_table",
     "layer_derivatives", "memo_table", "memory_report", "naive_gradients", "naive_vs_backprop", "plot_cost",
-    "predict", "print_memo_table", "print_memory_report", "to_dot",
+    "predict", "print_memo_table", "print_memory_report", "record", "show", "to_dot",
 ]

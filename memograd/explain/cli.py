@@ -4,7 +4,8 @@
     memograd explain memo        # memo table of a small demo MLP
     memograd explain memory      # what its backward pass will hold
     memograd explain layers      # layer-by-layer derivatives
-    memograd explain graph --out graph   # graph.dot (+ graph.svg when Graphviz is installed)
+    memograd explain graph --out graph   # graph.dot + graph.svg (Graphviz's, or memograd's own drawing)
+    memograd explain show [--lang ko]    # the interactive page: watch backprop step by step
 
 The main command line calls `add_subparser(subparsers)` and `run(args)`; this file is also
 runnable on its own as `python -m memograd.explain ...`."""
@@ -46,7 +47,7 @@ def add_subparser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("explain", help="make the backward pass visible",
                                    description="Make the backward pass visible: cost of naive "
                                                "differentiation vs backprop, memo table, graph.")
-    commands = parser.add_subparsers(dest="explain_command", metavar="{cost,memo,memory,layers,graph}")
+    commands = parser.add_subparsers(dest="explain_command", metavar="{cost,memo,memory,layers,graph,show}")
     commands.required = True
 
     cost = commands.add_parser("cost", help="naive chain rule vs backprop, by depth")
@@ -63,7 +64,8 @@ def add_subparser(subparsers) -> argparse.ArgumentParser:
     for name, text in (("memo", "memo table of a small demo MLP"),
                        ("memory", "memory the backward pass of a demo MLP will hold"),
                        ("layers", "layer-by-layer derivatives of a demo MLP"),
-                       ("graph", "draw the graph of a small demo MLP")):
+                       ("graph", "draw the graph of a small demo MLP"),
+                       ("show", "an interactive page: step through the forward and backward pass")):
         demo = commands.add_parser(name, help=text)
         demo.add_argument("--depth", type=int, default=2, help="hidden layers (default 2)")
         demo.add_argument("--width", type=int, default=4, help="units per hidden layer (default 4)")
@@ -72,6 +74,12 @@ def add_subparser(subparsers) -> argparse.ArgumentParser:
         if name == "graph":
             demo.add_argument("--out", default="memograd_graph", help="output path without suffix")
             demo.add_argument("--format", default="svg", choices=["svg", "png", "pdf"])
+        if name == "show":
+            demo.add_argument("--out", default="memograd_backprop.html", help="the HTML file to write")
+            demo.add_argument("--lang", default="en", choices=["en", "ko"], help="the page's language at first")
+            demo.add_argument("--trace", metavar="PATH", help="also write the recorded trace as JSON")
+            demo.add_argument("--retain-graph", action="store_true",
+                              help="keep the saved arrays (by default the page shows the engine releasing them)")
     return parser
 
 
@@ -152,9 +160,35 @@ def _graph(args) -> int:
     return 0
 
 
+def _show(args) -> int:
+    from .graph import Graph
+    from .layers import layer_segments
+    from .page import show
+
+    model, x, y, loss_fn = _demo(args)
+    outputs = []
+    h = x
+    for layer in model:  # layer by layer, so each layer's output can be named and boxed
+        h = layer(h)
+        outputs.append(h)
+    loss = loss_fn(h, y)
+    names = list(model.named_parameters()) + [(f"out {i}", out) for i, out in enumerate(outputs)]
+    segments = layer_segments(Graph(loss), outputs, [repr(layer) for layer in model])
+    kind = "residual MLP" if args.skip else "MLP"
+    title = f"{kind}: {args.depth} hidden layer(s) of {args.width}, batch {args.batch}, MSE loss"
+    page = show(loss, args.out, names=names, lang=args.lang, retain_graph=args.retain_graph, title=title,
+                groups=segments)
+    totals = page.trace.totals
+    print(f"wrote {page.path}: {totals['nodes']} nodes; backprop {totals['backprop_vjps']} VJPs, the naive "
+          f"chain rule {totals['naive_vjps']}. Open it in a browser (no network needed).")
+    if args.trace:
+        print(f"wrote {page.trace.save(args.trace)}")
+    return 0
+
+
 def _check_sizes(width: int, batch: int) -> None:
     if width < 1 or batch < 1:
         raise ValueError(f"--width and --batch must be at least 1 (got {width} and {batch})")
 
 
-_COMMANDS = {"cost": _cost, "memo": _memo, "memory": _memory, "layers": _layers, "graph": _graph}
+_COMMANDS = {"cost": _cost, "memo": _memo, "memory": _memory, "layers": _layers, "graph": _graph, "show": _show}

@@ -146,7 +146,7 @@ def mlp_loss(depth: int, width: int = 16, batch: int = 8, skip: bool = False, ac
 
     >>> loss, model = mlp_loss(2)
     >>> loss.shape, len(list(model.named_parameters()))
-    ((), 6)
+    (torch.Size([]), 6)
     """
     x, y = regression_batch(batch, width, seed=seed)
     model = mlp([width] * (depth + 1) + [1], activation=activation, skip=skip, seed=seed)

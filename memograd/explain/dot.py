@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .graph import Graph, describe, is_leaf, node_names, shape_text
+from .graph import Graph, describe, is_leaf, known_values, node_names, shape_text
 from .observe import observed_backward
 
+_SVG_OPTIONS = ("names", "highlight", "clusters", "title", "show_values", "show_grads")
 SMALL = 6  # tensors with at most this many elements are shown whole, larger ones as statistics
 
 
@@ -37,7 +38,7 @@ def to_dot(tensor, show_values: bool = True, show_grads: bool = True, names=None
     """
     graph = Graph(tensor)
     labels = node_names(names)
-    values = _known_values(graph, names) if show_values else {}
+    values = known_values(graph, names) if show_values else {}
     grads, note = _gradients(graph) if show_grads else ({}, None)
     highlight = highlight or {}
     lines = ["digraph memograd {",
@@ -68,9 +69,10 @@ def to_dot(tensor, show_values: bool = True, show_grads: bool = True, names=None
 
 
 def draw(tensor, path, fmt: str | None = None, **options) -> str:
-    """Write the graph to `<path>.dot` and, when Graphviz's `dot` is on PATH, render it to
-    SVG (or PNG, from `fmt` or the suffix of `path`). Returns one line saying what was
-    written, or how to render the .dot file by hand.
+    """Write the graph to `<path>.dot` and render it to SVG (or PNG/PDF, from `fmt` or the
+    suffix of `path`) with Graphviz's `dot`; without `dot`, memograd draws `<path>.svg` itself
+    (explain.svg: same values and gradients, its own layout). Returns one line saying what
+    was written.
 
     >>> import memograd as mg, tempfile, os
     >>> x = mg.tensor(2.0, requires_grad=True)
@@ -90,9 +92,15 @@ def draw(tensor, path, fmt: str | None = None, **options) -> str:
     dot_file.parent.mkdir(parents=True, exist_ok=True)
     dot_file.write_text(to_dot(tensor, **options), encoding="utf-8")
     executable = shutil.which("dot")
-    if executable is None:
-        return (f"wrote {dot_file}; Graphviz's `dot` is not on PATH, so render it with: "
-                f"dot -T{fmt} {dot_file} -o {out_file}")
+    if executable is None:  # memograd draws the SVG itself; other formats need Graphviz
+        from .svg import draw_svg
+
+        svg_file = Path(os.fspath(path) + ".svg")
+        draw_svg(tensor, svg_file, **{k: v for k, v in options.items() if k in _SVG_OPTIONS})
+        message = f"wrote {svg_file} (drawn by memograd; Graphviz's `dot` is not on PATH) and {dot_file}"
+        if fmt != "svg":
+            message += f"; for {fmt.upper()}, install Graphviz and run: dot -T{fmt} {dot_file} -o {out_file}"
+        return message
     done = subprocess.run([executable, f"-T{fmt}", os.fspath(dot_file), "-o", os.fspath(out_file)],
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -144,32 +152,6 @@ def _caption(title: str | None, note: str | None) -> str:
 
 
 # ---- where the numbers come from ----------------------------------------------------------
-
-
-def _known_values(graph: Graph, names) -> dict:
-    """Forward values the graph still holds (see the module docstring), by node."""
-    from ..autograd.function import Tensor
-
-    values = {graph.root: graph.tensor._data}
-    for node in graph.nodes:
-        if is_leaf(node):
-            leaf = node.leaf_ref()
-            if leaf is not None:
-                values[node] = leaf._data
-            continue
-        saved = node.saved or ()
-        if node.saves_output and saved and np.size(saved[-1]) == np.prod(node.shape, dtype=int):
-            values.setdefault(node, np.reshape(saved[-1], node.shape))
-        if node.saves_inputs and saved:
-            for child, src in zip(node.next, node.saved_src):
-                if child is not None and isinstance(src, Tensor):
-                    values.setdefault(child, src._data)
-    if names is not None and not hasattr(names, "named_parameters"):
-        pairs = names.items() if isinstance(names, dict) else [(t, n) for n, t in names]
-        for tensor, _ in pairs:
-            if isinstance(tensor, Tensor) and tensor.requires_grad:
-                values[tensor._node] = tensor._data
-    return values
 
 
 def _gradients(graph: Graph) -> tuple[dict, str | None]:

@@ -133,6 +133,39 @@ def is_freed(node) -> bool:
     return node.saved is None
 
 
+# ---- forward values the graph keeps ------------------------------------------------------
+
+
+def known_values(graph: Graph, names=None) -> dict:
+    """{node: forward value} for what the graph still holds: the output, the leaves, outputs
+    saved by their op (tanh, exp...), inputs saved by the ops that consumed them, and any
+    tensor named in `names`. An intermediate no rule needed is absent: the graph keeps only
+    what backward needs."""
+    from ..autograd.function import Tensor
+
+    values = {graph.root: graph.tensor._data}
+    for node in graph.nodes:
+        if is_leaf(node):
+            leaf = node.leaf_ref()
+            if leaf is not None:
+                values[node] = leaf._data
+            continue
+        saved = node.saved or ()
+        if node.saves_output and saved and np.size(saved[-1]) == np.prod(node.shape, dtype=int):
+            values.setdefault(node, np.reshape(saved[-1], node.shape))
+        if node.saves_inputs and saved:
+            for child, src in zip(node.next, node.saved_src):
+                if child is not None and isinstance(src, Tensor):
+                    values.setdefault(child, src._data)
+    if names is not None and not hasattr(names, "named_parameters"):
+        pairs = names.items() if isinstance(names, dict) else names
+        for pair in pairs:  # (tensor, name) or (name, tensor)
+            for tensor in pair:
+                if isinstance(tensor, Tensor) and tensor.requires_grad:
+                    values[tensor._node] = tensor._data
+    return values
+
+
 # ---- names --------------------------------------------------------------------------------
 
 

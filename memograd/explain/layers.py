@@ -99,7 +99,7 @@ def layer_derivatives(model, x, y, loss_fn) -> LayerReport:
 
     observed_backward(loss, keep, retain_graph=True, graph=graph)
     _, steps, _ = path_counts(graph)
-    segments = _segments(graph, outputs, names)
+    segments = layer_segments(graph, outputs, names)
 
     rows = []
     last = len(layers) - 1
@@ -147,7 +147,7 @@ def _caption_order(caption: str):
     return (1, 0) if caption == "loss" else (0, int(caption.split()[-1]))
 
 
-def _segments(graph: Graph, outputs: list, names: list[str]) -> dict:
+def layer_segments(graph: Graph, outputs: list, names: list[str]) -> dict:
     """caption -> nodes recorded while that layer ran (what its output has that its input lacks)."""
     segments = {}
     before: set = set()

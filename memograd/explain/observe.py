@@ -4,12 +4,13 @@ backward pass watches the real one (`autograd.engine.run_backward`) rather than 
 By default the leaves' gradients are captured and returned instead of being added into
 `.grad`, so explaining a loss never changes what a later `loss.backward()` produces."""
 from __future__ import annotations
-from ..autograd.modes import modes
 
 from collections.abc import Callable
 
-from ..autograd import _root_gradients, anomaly
+from ..autograd import _root_gradients
+from ..autograd.engine import Observer as EngineObserver
 from ..autograd.engine import run_backward
+from ..autograd.grad_writer import write_grads
 from .graph import Graph
 
 Observer = Callable[[object, object, tuple], None]
@@ -30,17 +31,20 @@ def observed_backward(tensor, observer: Observer, retain_graph: bool = True, acc
     """
     graph = graph or Graph(tensor)
     seeds = _root_gradients([tensor], None if gradient is None else [gradient], False)
-    capture = None if accumulate else set(graph.leaves)
-    if modes.anomaly:
-        observer = _also_check_anomalies(observer)
-    return run_backward([graph.root], seeds, retain_graph=retain_graph, capture=capture, observer=observer)
+    targets = None if accumulate else set(graph.leaves)
+    kept = run_backward([graph.root], seeds, retain_graph=retain_graph, targets=targets,
+                        observers=() if observer is None else (_Calling(observer),))
+    if accumulate:
+        write_grads(kept, False)
+        return {}
+    return kept
 
 
-def _also_check_anomalies(observer: Observer) -> Observer:
-    """Our observer replaces the engine's anomaly check, so call that check ourselves."""
+class _Calling(EngineObserver):
+    """The engine's observer interface around a plain function."""
 
-    def both(node, grad, grads_in):
-        anomaly.check_backward(node, grad, grads_in)
-        observer(node, grad, grads_in)
+    def __init__(self, fn: Observer):
+        self.fn = fn
 
-    return both
+    def node_ran(self, node, grad, grads_in) -> None:
+        self.fn(node, grad, grads_in)

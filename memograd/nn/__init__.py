@@ -4,7 +4,7 @@
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
     loss = nn.CrossEntropyLoss()(model(x), y)
 """
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import (
     GELU,
@@ -35,6 +35,7 @@ from .layers import (
     Sigmoid,
     Softmax,
     Softplus,
+    SyncBatchNorm,
     Tanh,
     Transformer,
     TransformerDecoder,
@@ -54,6 +55,7 @@ from .loss import (
     SmoothL1Loss,
 )
 from .module import Module
+from .parallel import DataParallel
 from .parameter import Buffer, Parameter
 
 __all__ = [
@@ -70,6 +72,7 @@ __all__ = [
     "Conv2d",
     "ConvTranspose2d",
     "CrossEntropyLoss",
+    "DataParallel",
     "Dropout",
     "Embedding",
     "Flatten",
@@ -99,6 +102,7 @@ __all__ = [
     "SmoothL1Loss",
     "Softmax",
     "Softplus",
+    "SyncBatchNorm",
     "Tanh",
     "Transformer",
     "TransformerDecoder",
@@ -108,5 +112,13 @@ __all__ = [
     "Unflatten",
     "functional",
     "init",
+    "parallel",
     "utils",
 ]
+
+
+def __getattr__(name: str):
+    """A PyTorch name this namespace lacks raises NotImplementedError naming it (memograd.unsupported)."""
+    from ..unsupported import missing
+
+    raise missing("torch.nn", name)

@@ -34,7 +34,7 @@ def _mask_dtype(mask) -> np.dtype:
 
 def _as_float_mask(mask, dtype) -> Tensor:
     """A float mask as a Tensor of the scores' dtype (differentiable if it requires grad)."""
-    mask = mask if isinstance(mask, Tensor) else Tensor(np.asarray(mask))
+    mask = mask if isinstance(mask, Tensor) else Tensor._make(np.asarray(mask), None)
     return mask.to(dtype)
 
 
@@ -46,7 +46,7 @@ def _canonical_mask(mask, mask_name: str, target_dtype):
     kind = _mask_dtype(mask).kind
     if kind == "b":
         masked = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-        return Tensor(np.where(masked, -np.inf, 0.0).astype(target_dtype))
+        return Tensor._make(np.where(masked, -np.inf, 0.0).astype(target_dtype), None)
     if kind != "f":
         raise AssertionError(f"only bool and floating types of {mask_name} are supported")
     return _as_float_mask(mask, target_dtype)
@@ -254,7 +254,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
     k = _split_heads(k, batch, num_heads, head_dim) if static_k is None else static_k
     v = _split_heads(v, batch, num_heads, head_dim) if static_v is None else static_v
     if add_zero_attn:
-        zeros = Tensor(np.zeros((batch * num_heads, 1, head_dim), dtype=k.dtype))
+        zeros = Tensor._make(np.zeros((batch * num_heads, 1, head_dim), dtype=k.dtype), None)
         k, v = _shape.cat([k, zeros], dim=1), _shape.cat([v, zeros.to(v.dtype)], dim=1)
         attn_mask, key_padding_mask = _pad_last(attn_mask), _pad_last(key_padding_mask)
     src_len = k.shape[1]

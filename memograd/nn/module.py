@@ -122,7 +122,9 @@ class Module:
             found = self.__dict__.get(registry)
             if found is not None and name in found:
                 return found[name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        from ..unsupported import missing  # a PyTorch Module API memograd lacks: NotImplementedError
+
+        raise missing("torch.nn.Module", name, owner=f"'{type(self).__name__}' object")
 
     def __delattr__(self, name: str) -> None:
         for registry in ("_parameters", "_buffers", "_modules"):

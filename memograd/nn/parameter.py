@@ -17,7 +17,7 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
             data = np.empty((0,), dtype=np.float32)
-        super().__init__(data, requires_grad=requires_grad)
+        super().__init__(_as_tensor(data), requires_grad=requires_grad)  # a Tensor keeps its dtype
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -30,5 +30,11 @@ class Buffer(Tensor):
     """A tensor a Module registers as a (persistent by default) buffer when assigned, as `torch.nn.Buffer`."""
 
     def __init__(self, data, persistent: bool = True):
-        super().__init__(data)
+        super().__init__(_as_tensor(data))
         self.persistent = persistent
+
+
+def _as_tensor(data) -> Tensor:
+    """`data` as a tensor with its own dtype (an array's dtype is kept, unlike `Tensor(array)`,
+    which gives the default float as PyTorch's legacy constructor does)."""
+    return data if isinstance(data, Tensor) else Tensor._make(np.asarray(data), None)

@@ -93,7 +93,7 @@ def export(model, args=(), f=None, *, kwargs=None, export_params: bool = True, v
         raise ValueError(f"memograd.onnx.export: opset_version must be between {MIN_OPSET} and "
                          f"{onnx.defs.onnx_opset_version()}, got {opset}")
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
-    args = tuple(Tensor(np.asarray(a)) if isinstance(a, np.ndarray) else a for a in args)
+    args = tuple(Tensor._make(np.asarray(a), None) if isinstance(a, np.ndarray) else a for a in args)
     input_names = default_names(input_names, len(args), "input")
     calls: dict = {}
     with recording(model, list(args)) as traced, watching_layers(model, calls):

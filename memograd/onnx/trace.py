@@ -103,7 +103,7 @@ def children(item, calls: dict) -> list:
     call = calls.get(id(item))
     if call is not None:
         return [key_of(v) for v in call.inputs]
-    return [edge_key(e) for e in item.next_functions]
+    return [edge_key(e) for e, _ in item.next_functions]
 
 
 def walk(outputs: list, calls: dict) -> list:

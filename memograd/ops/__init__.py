@@ -9,8 +9,11 @@ finite-difference check and a PyTorch parity case (tests/op_cases.py).
 
     arith     Add Sub Neg Mul Div Pow Maximum Minimum MatMul
     unary     Exp Log Log1p Sqrt Rsqrt Reciprocal Sin Cos Tanh Sigmoid Relu Abs Sign Clamp
+    elementwise Log10 Log2 Exp2 Expm1 Tan Asin Acos Atan Sinh Atan2 (composed: cosh lerp addcmul addcdiv)
+    rounding  Floor Ceil Trunc Round Fmod Remainder (composed: frac, div with a rounding mode)
     reduce    Sum Mean Prod Amax Amin SelectAlong(max/min with dim) Var Std LogSumExp Norm
     shape     Reshape Permute Expand Repeat Cat Stack Pad
+    cumulative Cumsum Cumprod (diff is composed of slices)
     indexing  GetItem View IndexAdd IndexPut
     select    Where
     softmax   Softmax LogSoftmax
@@ -24,15 +27,24 @@ finite-difference check and a PyTorch parity case (tests/op_cases.py).
 
 Backward rules may only use operators and the helpers of `dual`, so that each rule runs on
 arrays (plain backprop) and on tensors (`create_graph=True`) alike.
+
+Composed of the ops above, with no rule of their own (so their gradients of every order come
+from those): layout (flip roll narrow t tril triu outer meshgrid hstack vstack dstack
+column_stack), sorting (sort argsort topk kthvalue median: an index picks the values), einsum
+(permute, reshape, batched matmul, sum). counting (all any histc histogram bincount) has no
+gradient.
 """
 from .activation import Erf, Gelu, LeakyRelu, Softplus
 from .arith import Add, Div, MatMul, Maximum, Minimum, Mul, Neg, Pow, Sub
 from .conv import Conv2d, ConvGradInput, ConvGradWeight
 from .convert import Assign, Cast, Clone
+from .cumulative import Cumprod, Cumsum
+from .elementwise import Acos, Asin, Atan, Atan2, Exp2, Expm1, Log2, Log10, Sinh, Tan
 from .indexing import GetItem, IndexAdd, IndexPut, View
 from .linear import Linear
 from .losses import BinaryCrossEntropy, ClassCrossEntropy, CrossEntropy
 from .pool import MaxPool2d, WindowSpread, WindowSum
+from .rounding import Ceil, Floor, Fmod, Remainder, Round, Trunc
 from .reduce import Amax, Amin, LogSumExp, Mean, Norm, Prod, SelectAlong, Std, Sum, Var
 from .select import Where
 from .shape import Cat, Expand, Pad, Permute, Repeat, Reshape, Stack
@@ -45,8 +57,9 @@ from .unary import (
 ALL_OPS = (
     Add, Sub, Neg, Mul, Div, Pow, Maximum, Minimum, MatMul,
     Exp, Log, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, Abs, Sign, Clamp,
+    Log10, Log2, Exp2, Expm1, Tan, Asin, Acos, Atan, Sinh, Atan2, Floor, Ceil, Trunc, Round, Fmod, Remainder,
     Sum, Mean, Prod, Amax, Amin, SelectAlong, Var, Std, LogSumExp, Norm,
-    Reshape, Permute, Expand, Repeat, Cat, Stack, Pad,
+    Reshape, Permute, Expand, Repeat, Cat, Stack, Pad, Cumsum, Cumprod,
     GetItem, View, IndexAdd, IndexPut, Where, Softmax, LogSoftmax, Clone, Cast, Assign,
     Linear, Conv2d, ConvGradInput, ConvGradWeight, MaxPool2d, WindowSum, WindowSpread,
     Erf, Gelu, LeakyRelu, Softplus, CrossEntropy, ClassCrossEntropy, BinaryCrossEntropy,

@@ -52,6 +52,7 @@ def _erf(x):
 class Erf(Op):
     __slots__ = ()
     backward_flops_per_element = 4
+    vjp_formula = ("g · 2/√π · exp(−a²)",)
     saves_inputs = True
 
     @staticmethod
@@ -80,6 +81,7 @@ class Gelu(Op):
 
     __slots__ = ()
     backward_flops_per_element = 8
+    vjp_formula = ("g · gelu′(a)",)
     saves_inputs = True
 
     @staticmethod
@@ -116,6 +118,7 @@ def gelu(x, approximate: str = "none"):
 class LeakyRelu(Op):
     __slots__ = ()
     backward_flops_per_element = 2
+    vjp_formula = ("g · (1 if a > 0 else slope)",)
 
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
@@ -143,6 +146,7 @@ class Softplus(Op):
 
     __slots__ = ("beta", "threshold")
     backward_flops_per_element = 4
+    vjp_formula = ("g · sigmoid(a)",)
     saves_inputs = True
 
     @staticmethod

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import Op
+from ..backend import quiet
 from . import dual
 
 
@@ -93,6 +94,7 @@ def _combine(higher, lower):
 class Add(Op):
     __slots__ = ()
     backward_flops_per_element = 0
+    vjp_formula = ("g", "g")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -106,6 +108,7 @@ class Add(Op):
 class Sub(Op):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g", "−g")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -119,6 +122,7 @@ class Sub(Op):
 class Neg(Op):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("−g",)
 
     @staticmethod
     def forward(ctx, a):
@@ -132,6 +136,7 @@ class Neg(Op):
 class Mul(Op):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g · b", "g · a")
     saves_inputs = True
 
     @staticmethod
@@ -149,19 +154,24 @@ class Mul(Op):
 class Div(Op):
     __slots__ = ()
     backward_flops_per_element = 3
+    vjp_formula = ("g / b", "−g · a / b²")
     saves_inputs = True
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return promote(a / b, a, b)
+        if type(b) in (int, float) and b != 0:
+            return promote(a / b, a, b)
+        with quiet():  # x / 0 = inf, 0 / 0 = nan, silently as in PyTorch
+            return promote(a / b, a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
         a, b = ctx.saved
         a_edge, b_edge = ctx.next
-        grad_a = grad_out / b if a_edge is not None else None
-        grad_b = -grad_out * a / (b * b) if b_edge is not None else None
+        with quiet():
+            grad_a = grad_out / b if a_edge is not None else None
+            grad_b = -grad_out * a / (b * b) if b_edge is not None else None
         return grad_a, grad_b
 
 
@@ -170,12 +180,14 @@ class Pow(Op):
 
     __slots__ = ()
     backward_flops_per_element = 4
+    vjp_formula = ("g · b · a^(b−1)", "g · y · ln a")
     saves_inputs = True
     saves_output = True
 
     @staticmethod
     def forward(ctx, a, b):
-        out = promote(a**b, a, b)
+        with quiet():  # 0 ** -1 = inf, (-1) ** 0.5 = nan, silently as in PyTorch
+            out = promote(a**b, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -183,11 +195,12 @@ class Pow(Op):
     def backward(ctx, grad_out):
         a, b, out = ctx.saved
         a_edge, b_edge = ctx.next
-        grad_a = grad_out * b * a ** (b - 1) if a_edge is not None else None
-        grad_b = None
-        if b_edge is not None:
-            # d(a^b)/db = a^b log a; where a == 0 the limit (for b > 0) is 0, as PyTorch gives.
-            grad_b = dual.where(a == 0, 0.0, grad_out * out * dual.log(dual.where(a == 0, 1.0, a)))
+        with quiet():
+            grad_a = grad_out * b * a ** (b - 1) if a_edge is not None else None
+            grad_b = None
+            if b_edge is not None:
+                # d(a^b)/db = a^b log a; where a == 0 the limit (for b > 0) is 0, as PyTorch gives.
+                grad_b = dual.where(a == 0, 0.0, grad_out * out * dual.log(dual.where(a == 0, 1.0, a)))
         return grad_a, grad_b
 
 
@@ -196,6 +209,7 @@ class Maximum(Op):
 
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g · [a ≥ b]", "g · [b > a]")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -212,6 +226,7 @@ class Maximum(Op):
 class Minimum(Op):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g · [a ≤ b]", "g · [b < a]")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -235,6 +250,7 @@ class MatMul(Op):
     again, leading (batch) axes broadcast."""
 
     __slots__ = ()
+    vjp_formula = ("g @ bᵀ", "aᵀ @ g")
     saves_inputs = True
 
     @staticmethod
@@ -295,20 +311,20 @@ def inner_length(node) -> int:
 # ---- functions ---------------------------------------------------------------------------
 
 
-def add(a, b):
-    return Add.apply(a, b)
+def add(a, b, *, alpha=1, out=None):
+    return _to_out(Add.apply(a, b if alpha == 1 else b * alpha), out, "add")
 
 
-def sub(a, b):
-    return Sub.apply(a, b)
+def sub(a, b, *, alpha=1, out=None):
+    return _to_out(Sub.apply(a, b if alpha == 1 else b * alpha), out, "sub")
 
 
-def mul(a, b):
-    return Mul.apply(a, b)
+def mul(a, b, *, out=None):
+    return _to_out(Mul.apply(a, b), out, "mul")
 
 
-def div(a, b):
-    return Div.apply(a, b)
+def div(a, b, *, out=None):
+    return _to_out(Div.apply(a, b), out, "div")
 
 
 def neg(a):
@@ -327,5 +343,14 @@ def minimum(a, b):
     return Minimum.apply(a, b)
 
 
-def matmul(a, b):
-    return MatMul.apply(a, b)
+def matmul(a, b, *, out=None):
+    return _to_out(MatMul.apply(a, b), out, "matmul")
+
+
+def _to_out(result, out, name: str):
+    """PyTorch's `out=`: the result written into `out` (its memory when the shape fits)."""
+    if out is None:
+        return result
+    from ..inplace import write_out
+
+    return write_out(out, result, name)

@@ -171,6 +171,7 @@ class Conv2d(Op):
     """x (N, C, H, W), weight (O, C, KH, KW), bias (O,) or None -> (N, O, OH, OW)."""
 
     __slots__ = ("geo",)
+    vjp_formula = ("transposed convolution of g with W", "correlation of x with g", "Σ g")
     saves_inputs = True
 
     @staticmethod
@@ -208,6 +209,7 @@ class ConvGradInput(Op):
     """dx of Conv2d, from the output gradient g and the weight."""
 
     __slots__ = ("geo", "in_shape")
+    vjp_formula = ("convolution of g with b", "correlation of g with a")
     saves_inputs = True
 
     @staticmethod
@@ -238,6 +240,7 @@ class ConvGradWeight(Op):
     """dw of Conv2d, from the input x and the output gradient g."""
 
     __slots__ = ("geo", "w_shape")
+    vjp_formula = ("transposed convolution of b with g", "convolution of a with g")
     saves_inputs = True
 
     @staticmethod

@@ -12,6 +12,7 @@ from ..backend import array_module
 class Clone(Op):
     __slots__ = ()
     backward_flops_per_element = 0
+    vjp_formula = ("g",)
 
     @staticmethod
     def forward(ctx, x):
@@ -25,6 +26,7 @@ class Clone(Op):
 class Cast(Op):
     __slots__ = ()
     backward_flops_per_element = 1  # the engine's cast back to the input's dtype
+    vjp_formula = ("g cast back",)
 
     @staticmethod
     def forward(ctx, x, dtype):
@@ -42,6 +44,7 @@ class Assign(Op):
 
     __slots__ = ()
     backward_flops_per_element = 0
+    vjp_formula = ("0 (overwritten)", "g")
 
     @staticmethod
     def forward(ctx, x, value):

@@ -20,6 +20,22 @@ class MaxResult(tuple):
 
     values = property(lambda self: self[0])
     indices = property(lambda self: self[1])
+    name = "max"  # the function's name in PyTorch's printed form
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.{self.name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+
+_KINDS = {"max": MaxResult}
+
+
+def named_result(name: str, values, indices) -> MaxResult:
+    """(values, indices) that prints as PyTorch's `torch.return_types.<name>(...)`."""
+    kind = _KINDS.get(name)
+    if kind is None:
+        kind = _KINDS[name] = type(name, (MaxResult,), {"__slots__": (), "name": name})
+    return kind(values, indices)
 
 
 def extreme(x, dim, keepdim, pick):
@@ -31,7 +47,7 @@ def extreme(x, dim, keepdim, pick):
     values = reduce.SelectAlong.apply(x, indices._data, dim=dim, keepdim=keepdim)
     if keepdim:
         indices = shape.unsqueeze(indices, dim)
-    return MaxResult(values, indices)
+    return named_result(pick, values, indices)
 
 
 def arg_extreme(x, dim, keepdim, name):

@@ -41,6 +41,7 @@ def scatter_add(shape: tuple, index, values):
 class GetItem(Op):
     __slots__ = ("index", "in_shape")
     backward_flops_per_element = 1
+    vjp_formula = ("g scattered back to the indexed places",)
 
     @staticmethod
     def forward(ctx, x, index):
@@ -64,6 +65,7 @@ class View(GetItem):
 
     __slots__ = ()
     backward_flops_per_element = 0  # distinct positions: the gradient is written, not added
+    vjp_formula = ("reshape g back",)
     is_view = True
 
     @staticmethod
@@ -80,6 +82,7 @@ class IndexAdd(Op):
 
     __slots__ = ("index",)
     backward_flops_per_element = 0
+    vjp_formula = ("g", "g gathered at the index")
 
     @staticmethod
     def forward(ctx, values, shape, index):
@@ -97,6 +100,7 @@ class IndexPut(Op):
 
     __slots__ = ("index",)
     backward_flops_per_element = 1
+    vjp_formula = ("g with the written places zeroed", "g gathered at the written places")
 
     @staticmethod
     def forward(ctx, x, values, index):

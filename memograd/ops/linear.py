@@ -14,6 +14,7 @@ class Linear(Op):
     """x (..., in) , weight (out, in), bias (out,) or None -> (..., out)."""
 
     __slots__ = ()
+    vjp_formula = ("g @ W", "gᵀ @ x", "Σ g over the batch")
     saves_inputs = True
 
     @staticmethod

@@ -29,6 +29,7 @@ class CrossEntropy(Op):
 
     __slots__ = ("denom", "reduction")
     backward_flops_per_element = 3  # (probs * q_total - q) * grad
+    vjp_formula = ("g · (softmax(a) − target) / N",)
     saves_inputs = True
 
     @staticmethod
@@ -75,6 +76,7 @@ class ClassCrossEntropy(Op):
 
     __slots__ = ("denom", "keep", "reduction")
     backward_flops_per_element = 2  # probs minus the one-hot, times grad
+    vjp_formula = ("g · (softmax(a) − one_hot) / N",)
     saves_inputs = True
 
     @staticmethod
@@ -238,6 +240,7 @@ class BinaryCrossEntropy(Op):
 
     __slots__ = ()
     backward_flops_per_element = 6  # grad * (p - t) / max(p (1 - p), 1e-12)
+    vjp_formula = ("g · (a − target) / (a(1 − a)) / N",)
     saves_inputs = True
 
     @staticmethod

@@ -20,6 +20,7 @@ class WindowSum(Op):
     """(N, C, H, W) -> (N, C, OH, OW): the sum of each kernel window."""
 
     __slots__ = ("geo", "in_shape", "kernel")
+    vjp_formula = ("g spread over each window",)
 
     @staticmethod
     def forward(ctx, x, kernel=None, geo=None):
@@ -40,6 +41,7 @@ class WindowSpread(Op):
     """The adjoint of WindowSum: every input pixel gets the sum of the outputs whose window covers it."""
 
     __slots__ = ("geo", "kernel")
+    vjp_formula = ("Σ g over each window",)
 
     @staticmethod
     def forward(ctx, g, kernel=None, geo=None, in_shape=None):
@@ -110,6 +112,7 @@ class MaxPool2d(Op):
 
     __slots__ = ("geo", "in_shape", "kernel", "out_hw")
     backward_flops_per_element = 2  # a compare and a multiply per window position (the tiled rule)
+    vjp_formula = ("g to each window's maximum",)
 
     @staticmethod
     def forward(ctx, x, kernel=None, geo=None, out_hw=None):

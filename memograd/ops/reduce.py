@@ -57,6 +57,7 @@ class Reduction(Op):
 class Sum(Reduction):
     __slots__ = ()
     backward_flops_per_element = 0
+    vjp_formula = ("g spread over the summed axes",)
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
@@ -71,6 +72,7 @@ class Sum(Reduction):
 class Mean(Reduction):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g / N spread over the averaged axes",)
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
@@ -85,6 +87,7 @@ class Mean(Reduction):
 class Prod(Reduction):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g · y / a",)
     saves_inputs = True
     saves_output = True
 
@@ -148,11 +151,13 @@ class Extreme(Reduction):
 
 class Amax(Extreme):
     __slots__ = ()
+    vjp_formula = ("g to the maximum (shared by ties)",)
     pick = "max"
 
 
 class Amin(Extreme):
     __slots__ = ()
+    vjp_formula = ("g to the minimum (shared by ties)",)
     pick = "min"
 
 
@@ -161,6 +166,7 @@ class SelectAlong(Reduction):
 
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g to the selected positions",)
 
     @staticmethod
     def forward(ctx, x, indices, dim, keepdim=False):
@@ -184,6 +190,7 @@ class Var(Reduction):
 
     __slots__ = ("correction",)
     backward_flops_per_element = 4  # x - mean (a sum and a subtract), times grad and the constant
+    vjp_formula = ("g · 2(a − mean) / (N − correction)",)
     saves_inputs = True
 
     @staticmethod
@@ -203,6 +210,7 @@ class Var(Reduction):
 class Std(Reduction):
     __slots__ = ("correction",)
     backward_flops_per_element = 5  # as Var, and a divide by the output
+    vjp_formula = ("g · (a − mean) / ((N − correction) · y)",)
     saves_inputs = True
     saves_output = True
 
@@ -224,6 +232,7 @@ class Std(Reduction):
 class LogSumExp(Reduction):
     __slots__ = ()
     backward_flops_per_element = 3
+    vjp_formula = ("g · softmax(a)",)
     saves_inputs = True
     saves_output = True
 
@@ -248,6 +257,7 @@ class Norm(Reduction):
 
     __slots__ = ("p",)
     backward_flops_per_element = 2  # the 2-norm's grad * x / out
+    vjp_formula = ("g · a / y",)
     saves_inputs = True
     saves_output = True
 

@@ -14,6 +14,7 @@ class Reshape(Op):
 
     __slots__ = ("in_shape",)
     backward_flops_per_element = 0
+    vjp_formula = ("reshape g back",)
     is_view = True
 
     @staticmethod
@@ -29,6 +30,7 @@ class Reshape(Op):
 class Permute(Op):
     __slots__ = ("axes",)
     backward_flops_per_element = 0
+    vjp_formula = ("inverse permutation of g",)
     is_view = True
 
     @staticmethod
@@ -51,6 +53,7 @@ class Expand(Op):
 
     __slots__ = ()
     backward_flops_per_element = 1  # the engine's sum over the broadcast axes
+    vjp_formula = ("sum g over the expanded axes",)
     is_view = True
 
     @staticmethod
@@ -67,6 +70,7 @@ class Repeat(Op):
 
     __slots__ = ("in_shape", "repeats")
     backward_flops_per_element = 1
+    vjp_formula = ("sum g over the copies",)
 
     @staticmethod
     def forward(ctx, x, repeats):
@@ -89,6 +93,7 @@ class Repeat(Op):
 class Cat(Op):
     __slots__ = ("axis", "sizes")
     backward_flops_per_element = 0
+    vjp_formula = ("g[piece {i}]",)
 
     @staticmethod
     def forward(ctx, *xs, dim=0):
@@ -115,6 +120,7 @@ class Cat(Op):
 class Stack(Op):
     __slots__ = ("axis", "count")
     backward_flops_per_element = 0
+    vjp_formula = ("g[{i}]",)
 
     @staticmethod
     def forward(ctx, *xs, dim=0):
@@ -135,6 +141,7 @@ class Pad(Op):
 
     __slots__ = ("inner",)
     backward_flops_per_element = 0
+    vjp_formula = ("g without the padding",)
 
     @staticmethod
     def forward(ctx, x, pad, value=0.0):

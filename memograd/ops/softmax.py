@@ -9,6 +9,7 @@ from . import dual
 class Softmax(Op):
     __slots__ = ("axis",)
     backward_flops_per_element = 4
+    vjp_formula = ("y · (g − Σ g·y)",)
     saves_output = True
 
     @staticmethod
@@ -33,6 +34,7 @@ class Softmax(Op):
 class LogSoftmax(Op):
     __slots__ = ("axis",)
     backward_flops_per_element = 3
+    vjp_formula = ("g − softmax(a) · Σ g",)
     saves_output = True
 
     @staticmethod

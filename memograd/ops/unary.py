@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes
+from ..autograd import function
 from ..autograd.function import Op
-from ..backend import array_module
+from ..backend import array_module, quiet
 from . import dual
 
 
 class Exp(Op):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g · y",)
     saves_output = True
 
     @staticmethod
     def forward(ctx, x):
-        out = array_module(x).exp(x)
+        with quiet():  # overflow to inf, silently as in PyTorch
+            out = array_module(x).exp(x)
         ctx.save_for_backward(out)
         return out
 
@@ -30,28 +34,33 @@ class Exp(Op):
 class Log(Op):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g / a",)
     saves_inputs = True
 
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return array_module(x).log(x)
+        with quiet():  # log(0) = -inf, log(-1) = nan, silently as in PyTorch
+            return array_module(x).log(x)
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved
-        return grad_out / x
+        with quiet():
+            return grad_out / x
 
 
 class Log1p(Op):
     __slots__ = ()
     backward_flops_per_element = 2
+    vjp_formula = ("g / (1 + a)",)
     saves_inputs = True
 
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return array_module(x).log1p(x)
+        with quiet():
+            return array_module(x).log1p(x)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -62,28 +71,33 @@ class Log1p(Op):
 class Sqrt(Op):
     __slots__ = ()
     backward_flops_per_element = 2
+    vjp_formula = ("g / (2y)",)
     saves_output = True
 
     @staticmethod
     def forward(ctx, x):
-        out = array_module(x).sqrt(x)
+        with quiet():  # sqrt(-1) = nan, silently as in PyTorch
+            out = array_module(x).sqrt(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved
-        return grad_out / (2 * out)
+        with quiet():  # infinite slope at 0
+            return grad_out / (2 * out)
 
 
 class Rsqrt(Op):
     __slots__ = ()
     backward_flops_per_element = 3
+    vjp_formula = ("−g · y³ / 2",)
     saves_output = True
 
     @staticmethod
     def forward(ctx, x):
-        out = 1 / array_module(x).sqrt(x)
+        with quiet():
+            out = 1 / array_module(x).sqrt(x)
         ctx.save_for_backward(out)
         return out
 
@@ -96,11 +110,13 @@ class Rsqrt(Op):
 class Reciprocal(Op):
     __slots__ = ()
     backward_flops_per_element = 3
+    vjp_formula = ("−g · y²",)
     saves_output = True
 
     @staticmethod
     def forward(ctx, x):
-        out = 1 / x
+        with quiet():
+            out = 1 / x
         ctx.save_for_backward(out)
         return out
 
@@ -113,6 +129,7 @@ class Reciprocal(Op):
 class Sin(Op):
     __slots__ = ()
     backward_flops_per_element = 2
+    vjp_formula = ("g · cos a",)
     saves_inputs = True
 
     @staticmethod
@@ -129,6 +146,7 @@ class Sin(Op):
 class Cos(Op):
     __slots__ = ()
     backward_flops_per_element = 2
+    vjp_formula = ("−g · sin a",)
     saves_inputs = True
 
     @staticmethod
@@ -145,6 +163,7 @@ class Cos(Op):
 class Tanh(Op):
     __slots__ = ()
     backward_flops_per_element = 3
+    vjp_formula = ("g · (1 − y²)",)
     saves_output = True
 
     @staticmethod
@@ -162,6 +181,7 @@ class Tanh(Op):
 class Sigmoid(Op):
     __slots__ = ()
     backward_flops_per_element = 3
+    vjp_formula = ("g · y · (1 − y)",)
     saves_output = True
 
     @staticmethod
@@ -187,6 +207,7 @@ class Relu(Op):
     __slots__ = ()
     guards_output = True
     backward_flops_per_element = 1
+    vjp_formula = ("g · [a > 0]",)
 
     @staticmethod
     def forward(ctx, x):
@@ -202,6 +223,7 @@ class Relu(Op):
 class Abs(Op):
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g · sign a",)
 
     @staticmethod
     def forward(ctx, x):
@@ -220,6 +242,7 @@ class Sign(Op):
 
     __slots__ = ()
     backward_flops_per_element = 0
+    vjp_formula = ("0",)
 
     @staticmethod
     def forward(ctx, x):
@@ -235,6 +258,7 @@ class Clamp(Op):
 
     __slots__ = ()
     backward_flops_per_element = 1
+    vjp_formula = ("g · [lo ≤ a ≤ hi]",)
 
     @staticmethod
     def forward(ctx, x, min=None, max=None):  # noqa: A002 - PyTorch's names
@@ -258,44 +282,52 @@ class Clamp(Op):
 # ---- functions ---------------------------------------------------------------------------
 
 
+def floating(x):
+    """`x` itself, or x as the default float when it is an integer or bool tensor: the
+    float-valued functions promote integers so, as in PyTorch (`exp` of int64 is float32)."""
+    if isinstance(x, function.Tensor) and x._data.dtype.kind in "biu":
+        return x.to(dtypes.get_default_dtype())
+    return x
+
+
 def exp(x):
-    return Exp.apply(x)
+    return Exp.apply(floating(x))
 
 
 def log(x):
-    return Log.apply(x)
+    return Log.apply(floating(x))
 
 
 def log1p(x):
-    return Log1p.apply(x)
+    return Log1p.apply(floating(x))
 
 
 def sqrt(x):
-    return Sqrt.apply(x)
+    return Sqrt.apply(floating(x))
 
 
 def rsqrt(x):
-    return Rsqrt.apply(x)
+    return Rsqrt.apply(floating(x))
 
 
 def reciprocal(x):
-    return Reciprocal.apply(x)
+    return Reciprocal.apply(floating(x))
 
 
 def sin(x):
-    return Sin.apply(x)
+    return Sin.apply(floating(x))
 
 
 def cos(x):
-    return Cos.apply(x)
+    return Cos.apply(floating(x))
 
 
 def tanh(x):
-    return Tanh.apply(x)
+    return Tanh.apply(floating(x))
 
 
 def sigmoid(x):
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(floating(x))
 
 
 def relu(x):

@@ -16,3 +16,10 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "LBFGS", "lr_scheduler"]
+
+
+def __getattr__(name: str):
+    """A PyTorch name this namespace lacks raises NotImplementedError naming it (memograd.unsupported)."""
+    from ..unsupported import missing
+
+    raise missing("torch.optim", name)

@@ -185,7 +185,7 @@ class LBFGS(Optimizer):
                 break  # no progress
 
         state["d"], state["t"] = _tensor(d), t
-        state["old_dirs"], state["old_stps"] = [Tensor(y) for y in dirs], [Tensor(s) for s in steps]
+        state["old_dirs"], state["old_stps"] = [Tensor._make(y, None) for y in dirs], [Tensor._make(s, None) for s in steps]
         state["ro"], state["H_diag"] = ro, h_diag
         state["prev_flat_grad"], state["prev_loss"] = _tensor(prev_grad), prev_loss
         return first_loss
@@ -224,13 +224,13 @@ def _array(value):
 
 
 def _tensor(array):
-    return None if array is None else Tensor(array)
+    return None if array is None else Tensor._make(array, None)
 
 
 def _copy(value, dtype):
     """A loaded state entry, its tensors copied (and cast to the parameters' dtype)."""
     if isinstance(value, (Tensor, np.ndarray)):
-        return Tensor(np.array(_array(value), dtype=dtype))
+        return Tensor._make(np.array(_array(value), dtype=dtype), None)
     if isinstance(value, (list, tuple)):
         return [_copy(v, dtype) for v in value]
     return value

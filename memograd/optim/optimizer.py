@@ -141,7 +141,7 @@ class Optimizer:
 
     def _buffer(self, p: Tensor, fill: float = 0.0) -> Tensor:
         """A state buffer shaped and typed like `p`."""
-        return Tensor(np.full_like(p._data, fill))
+        return Tensor._make(np.full_like(p._data, fill), None)
 
     # ---- saving and loading ------------------------------------------------------------
 
@@ -204,7 +204,7 @@ def _load_value(name: str, p: Tensor, key: str, value):
         array = np.array(value._data if isinstance(value, Tensor) else value, dtype=p._data.dtype)
         if array.shape != p.shape:
             raise ValueError(f"{name}: loaded state {key!r} has shape {array.shape}, its parameter has shape {p.shape}")
-        return Tensor(array)
+        return Tensor._make(array, None)
     return value
 
 

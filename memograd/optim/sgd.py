@@ -50,7 +50,7 @@ class SGD(Optimizer):
                 state = self.state[p]
                 if state.get("momentum_buffer") is None:
                     buf = grad.copy()
-                    state["momentum_buffer"] = Tensor(buf)
+                    state["momentum_buffer"] = Tensor._make(buf, None)
                 else:
                     buf = state["momentum_buffer"]._data
                     buf *= momentum

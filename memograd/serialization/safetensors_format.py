@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from ..utils.safe_io import loads_json
-from .errors import CheckpointError
+from .errors import CheckpointError, ForeignFileError
 from .foreign import describe_foreign
 
 # safetensors dtype name -> little-endian NumPy dtype; BF16 (no NumPy dtype) is read as float32.
@@ -135,7 +135,7 @@ def from_bytes(raw: bytes, where: str) -> tuple[dict[str, np.ndarray], dict[str,
         foreign = describe_foreign(raw)
         if foreign is None:
             raise
-        raise CheckpointError(f"{where}: cannot load {foreign}") from None
+        raise ForeignFileError(f"{where}: cannot load {foreign}") from None
     base = 8 + int.from_bytes(raw[:8], "little")
     arrays = {}
     for key, entry in header.items():

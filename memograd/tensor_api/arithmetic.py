@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import function
-from ..ops import arith, select, unary
+from ..ops import activation, arith, elementwise, rounding, select, unary
 
 
 class ArithmeticMethods:
@@ -62,10 +62,10 @@ class ArithmeticMethods:
         return _division(np.floor_divide, other, self)
 
     def __mod__(self, other):
-        return _division(np.remainder, self, other)
+        return _remainder(self, other)
 
     def __rmod__(self, other):
-        return _division(np.remainder, other, self)
+        return _remainder(other, self)
 
     def add(self, other, alpha=1):
         return self + (other if alpha == 1 else other * alpha)
@@ -73,8 +73,14 @@ class ArithmeticMethods:
     def sub(self, other, alpha=1):
         return self - (other if alpha == 1 else other * alpha)
 
-    mul = __mul__
-    div = __truediv__
+    mul = multiply = __mul__
+
+    def div(self, other, *, rounding_mode=None):
+        return rounding.div(self, other, rounding_mode=rounding_mode)
+
+    divide = div
+    true_divide = __truediv__
+    subtract = sub
     matmul = __matmul__
     mm = __matmul__
     bmm = __matmul__
@@ -129,12 +135,6 @@ class ArithmeticMethods:
     def isfinite(self):
         return _make(np.isfinite(self._data), None)
 
-    def all(self):
-        return _make(np.asarray(self._data.all()), None)
-
-    def any(self):
-        return _make(np.asarray(self._data.any()), None)
-
     def allclose(self, other, rtol=1e-5, atol=1e-8) -> bool:
         return bool(np.allclose(self._data, _data(other), rtol=rtol, atol=atol))
 
@@ -154,6 +154,36 @@ class ArithmeticMethods:
     sign = unary.sign
     clamp = unary.clamp
     clip = unary.clamp
+
+    # ---- more elementwise math (memograd.ops.elementwise) ---------------------------------
+
+    log10 = elementwise.log10
+    log2 = elementwise.log2
+    exp2 = elementwise.exp2
+    expm1 = elementwise.expm1
+    tan = elementwise.tan
+    asin = arcsin = elementwise.asin
+    acos = arccos = elementwise.acos
+    atan = arctan = elementwise.atan
+    atan2 = arctan2 = elementwise.atan2
+    sinh = elementwise.sinh
+    cosh = elementwise.cosh
+    erf = activation.erf
+    floor = rounding.floor
+    ceil = rounding.ceil
+    trunc = fix = rounding.trunc
+    frac = rounding.frac
+    fmod = rounding.fmod
+    remainder = rounding.remainder
+    lerp = elementwise.lerp
+    addcmul = elementwise.addcmul
+    addcdiv = elementwise.addcdiv
+    clamp_min = elementwise.clamp_min
+    clamp_max = elementwise.clamp_max
+    nonzero = select.nonzero
+
+    def round(self, decimals: int = 0):
+        return rounding.round(self, decimals=decimals)
 
     def square(self):
         return arith.Mul.apply(self, self)
@@ -186,6 +216,15 @@ def _division(ufunc, a, b):
         raise RuntimeError(f"ZeroDivisionError: integer {ufunc.__name__} by zero")
     with np.errstate(divide="ignore", invalid="ignore"):
         return _make(arith.promote(ufunc(x, y), x, y))
+
+
+def _remainder(a, b):
+    """`%`: differentiable for floats (rounding.remainder); an integer one goes through _division,
+    so that an integer remainder by zero raises as in PyTorch."""
+    target = arith.result_type(_data(a), _data(b))
+    if target is not None and target.kind in "biu":
+        return _division(np.remainder, a, b)
+    return rounding.remainder(a, b)
 
 
 def _no_grad_binary(ufunc, a, b):

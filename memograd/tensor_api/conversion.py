@@ -59,5 +59,32 @@ class ConversionMethods:
     def contiguous(self) -> Tensor:
         return self
 
-    def clone(self) -> Tensor:
+    def clone(self, *, memory_format=None) -> Tensor:
         return convert.Clone.apply(self)
+
+    # ---- new tensors like this one (its dtype unless another is given) ---------------------
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        from ..creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        from ..creation import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        from ..creation import ones
+
+        return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        from ..creation import empty
+
+        return empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        from ..creation import full
+
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)

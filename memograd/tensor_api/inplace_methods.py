@@ -42,15 +42,15 @@ class InplaceMethods:
     def neg_(self):
         return inplace.update(self, np.multiply, -1, "neg_")
 
-    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+    def clamp_(self, min=None, max=None):
         return inplace.apply(self, unary.Clamp, (), "clamp_", min=min, max=max)
 
     clip_ = clamp_
 
-    def clamp_min_(self, min):  # noqa: A002
+    def clamp_min_(self, min):
         return self.clamp_(min=min)
 
-    def clamp_max_(self, max):  # noqa: A002
+    def clamp_max_(self, max):
         return self.clamp_(max=max)
 
     def relu_(self):

@@ -1,7 +1,7 @@
 """Reductions over all or some dimensions, and softmax."""
 from __future__ import annotations
 
-from ..ops import extremes, reduce, softmax
+from ..ops import counting, cumulative, extremes, reduce, softmax, sorting
 
 
 class ReductionMethods:
@@ -48,6 +48,36 @@ class ReductionMethods:
 
     def norm(self, p="fro", dim=None, keepdim=False):
         return reduce.norm(self, p, dim, keepdim)
+
+    def all(self, dim=None, keepdim=False):
+        return counting.all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return counting.any(self, dim, keepdim)
+
+    def cumsum(self, dim: int, *, dtype=None):
+        return cumulative.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim: int, *, dtype=None):
+        return cumulative.cumprod(self, dim, dtype=dtype)
+
+    def diff(self, n: int = 1, dim: int = -1, prepend=None, append=None):
+        return cumulative.diff(self, n, dim, prepend, append)
+
+    sort = sorting.sort
+    argsort = sorting.argsort
+    msort = sorting.msort
+    topk = sorting.topk
+    kthvalue = sorting.kthvalue
+    median = sorting.median
+    histc = counting.histc
+    histogram = counting.histogram
+    bincount = counting.bincount
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *, generator=None):
+        from ..random import multinomial
+
+        return multinomial(self, num_samples, replacement, generator=generator)
 
     def softmax(self, dim: int):
         return softmax.softmax(self, dim)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import inplace
-from ..ops import indexing
+from ..ops import indexing, layout
 from ..ops import shape as shape_ops
 
 if TYPE_CHECKING:
@@ -24,19 +24,19 @@ class ShapeMethods:
     expand = shape_ops.expand
     repeat = shape_ops.repeat
 
-    def t(self) -> Tensor:
-        """Transpose of a matrix; a tensor of fewer than 2 dimensions is returned as a view of itself."""
-        if self.ndim > 2:
-            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-        return shape_ops.transpose(self, 0, 1) if self.ndim == 2 else self[...]
+    t = layout.t
+    narrow = layout.narrow
+    flip = layout.flip
+    fliplr = layout.fliplr
+    flipud = layout.flipud
+    roll = layout.roll
+    tril = layout.tril
+    triu = layout.triu
+    outer = ger = layout.outer
+    swapaxes = swapdims = shape_ops.transpose
 
-    def narrow(self, dim: int, start: int, length: int) -> Tensor:
-        """The `length` elements from `start` along `dim`, as a view."""
-        dim = dim % self.ndim
-        start = start % self.shape[dim] if start < 0 else start
-        if start + length > self.shape[dim] or length < 0:
-            raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({self.shape[dim]})")
-        return self[(slice(None),) * dim + (slice(start, start + length),)]
+    def ravel(self) -> Tensor:
+        return shape_ops.reshape(self, -1)
 
     def view_as(self, other: Tensor) -> Tensor:
         return shape_ops.reshape(self, other.shape)

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes
 from ..autograd import function
 from ..autograd.compile_hooks import not_replayable
 from ..backend import CPU, device
+from ..size import Size
+from . import printing
 
 
 class ValueMethods:
     __slots__ = ()
 
     @property
-    def shape(self) -> tuple:
-        return self._data.shape
+    def shape(self) -> Size:
+        return _size(Size, self._data.shape)  # NumPy's shape holds ints: no checks needed
 
     def size(self, dim: int | None = None):
-        return self._data.shape if dim is None else self._data.shape[dim]
+        return _size(Size, self._data.shape) if dim is None else self._data.shape[dim]
 
     @property
     def ndim(self) -> int:
@@ -29,6 +30,8 @@ class ValueMethods:
 
     def numel(self) -> int:
         return self._data.size
+
+    nelement = numel
 
     @property
     def dtype(self) -> np.dtype:
@@ -41,6 +44,15 @@ class ValueMethods:
     @property
     def is_cuda(self) -> bool:
         return False
+
+    is_xpu = is_mps = is_meta = is_sparse = is_quantized = is_cuda
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    def get_device(self) -> int:
+        return -1  # PyTorch's answer for a CPU tensor
 
     def numpy(self) -> np.ndarray:
         not_replayable("numpy()")
@@ -92,17 +104,27 @@ class ValueMethods:
 
     __hash__ = object.__hash__
 
+    def __getattr__(self, name: str):
+        """Only reached for a name the class lacks: a PyTorch Tensor API memograd does not
+        have raises NotImplementedError naming it (memograd.unsupported)."""
+        from ..unsupported import missing
+
+        raise missing("torch.Tensor", name, owner="'Tensor' object")
+
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3, precision=4)
-        extras = []
-        default = {dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_}
-        if self.dtype not in default:
-            extras.append(f"dtype=memograd.{self.dtype}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name}>")
-        elif self._requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        return printing.tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        """`f"{loss:.4f}"` formats a 0-d tensor as its number; other tensors take no format
+        spec (as in PyTorch, where `f"{t:.2f}"` of a 1-element 1-d tensor raises too)."""
+        if self._data.ndim == 0:
+            return self._data.item().__format__(spec)
+        return object.__format__(self, spec)
+
+
+_size = tuple.__new__
 
 
 def _make(array, grad_fn=None):

@@ -2,10 +2,12 @@
 
 Determinism: the data order of epoch e comes from a generator seeded with (seed, e), and the
 global generator (dropout, initialisation) is saved in every checkpoint, so a run stopped
-between epochs and resumed ends with exactly the weights of an uninterrupted run."""
+between epochs and resumed ends with exactly the weights of an uninterrupted run.
+
+Under `mpiexec -n N` the run is data-parallel (see training/distributed.py): --batch-size is
+per process, and the run ends with the weights of one process with batch N * --batch-size."""
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -13,22 +15,29 @@ from pathlib import Path
 from .. import load, manual_seed, optim, save
 from ..nn import functional as F
 from ..random import Generator, get_rng_state, set_rng_state
-from ..serialization import atomic_write
 from ..utils.data import DataLoader, random_split
-from ..utils.safe_io import read_regular
-from .checks import LOAD_ERRORS, check_checkpoint, check_like, check_memory, resume_config
+from .checks import LOAD_ERRORS, check_checkpoint, check_like, check_memory
 from .config import TrainConfig
 from .data import load_run_data
+from .distributed import Team, load_bytes
 from .divergence import TrainingDiverged, check_step
 from .metrics import infer
 from .models import build_model
 from .plots import plot_curves
+from .run_folder import (
+    CHECKPOINT,
+    CONFIG,
+    CURVES,
+    METRICS,
+    MODEL,
+    check_new_run,
+    read_resume_state,
+    rewrite_metrics,
+    start_run_folder,
+)
 
-CONFIG, MODEL, CHECKPOINT, METRICS, CURVES = (
-    "config.json", "model.safetensors", "checkpoint.safetensors", "metrics.jsonl", "curves.png")
 # Schedules whose shape depends on the number of epochs: rebuilt when --resume changes --epochs.
 EPOCH_SHAPED_SCHEDULERS = ("step", "cosine", "onecycle")
-MAX_METRICS_BYTES = 64 << 20
 
 __all__ = ["Run", "TrainingDiverged", "train"]
 
@@ -64,9 +73,10 @@ def make_scheduler(config: TrainConfig, optimizer, steps_per_epoch: int):
 class Run:
     """Everything a run is made of, rebuilt the same way for a new run and for --resume."""
 
-    def __init__(self, config: TrainConfig, run_dir: Path):
+    def __init__(self, config: TrainConfig, run_dir: Path, team: Team | None = None):
         self.config = config
         self.dir = Path(run_dir)
+        self.team = team or Team()
         manual_seed(config.seed)
         self.data, _ = load_run_data(config.dataset)
         self.train_set, self.val_set = random_split(
@@ -76,13 +86,21 @@ class Run:
                              "split into training and validation sets")
         check_memory(config, self.data.input_shape, self.data.num_classes, len(self.train_set))
         self.model = build_model(config, self.data.input_shape, self.data.num_classes)
+        self.trained = self.team.wrap(self.model)  # what training calls: the model, or DDP around it
         self.optimizer = make_optimizer(config, self.model.parameters())
-        self.steps_per_epoch = -(-len(self.train_set) // config.batch_size)
+        self.steps_per_epoch = -(-len(self.train_set) // self.global_batch)
         self.scheduler, self.per_batch = make_scheduler(config, self.optimizer, self.steps_per_epoch)
         self.epoch = 0  # epochs completed
 
+    @property
+    def global_batch(self) -> int:
+        return self.config.batch_size * self.team.size
+
     def loader(self, epoch: int) -> DataLoader:
-        return DataLoader(self.train_set, batch_size=self.config.batch_size, shuffle=True,
+        """The global batches of epoch `epoch` (each process then takes its share of each)."""
+        if self.team.size > 1:  # dropout draws differ per process, and per epoch for --resume
+            manual_seed(self.config.seed * 1_000_003 + epoch * 7_919 + self.team.rank + 1)
+        return DataLoader(self.train_set, batch_size=self.global_batch, shuffle=True,
                           generator=Generator(self.config.seed * 1_000_003 + epoch))
 
     def save_checkpoint(self) -> None:
@@ -95,13 +113,16 @@ class Run:
             "rng": get_rng_state(),
         }, self.dir / CHECKPOINT)
 
-    def load_checkpoint(self, rebuild_schedule: bool = False, max_epoch: int | None = None) -> None:
-        """Restore the run from its checkpoint, each part checked against what this run's config
-        makes (errors name the file and the part). With `rebuild_schedule` (--epochs changed and
-        the schedule depends on it), the schedule is this config's, advanced to the checkpoint's epoch."""
+    def load_checkpoint(self, data: bytes | None = None, rebuild_schedule: bool = False,
+                        max_epoch: int | None = None) -> None:
+        """Restore the run from its checkpoint (the file, or its bytes as rank 0 read and sent
+        them), each part checked against what this run's config makes (errors name the file and
+        the part). With `rebuild_schedule` (--epochs changed and the schedule depends on it), the
+        schedule is this config's, advanced to the checkpoint's epoch."""
         path = self.dir / CHECKPOINT
         where = str(path)
-        state = check_checkpoint(load(path), where, self.config.epochs if max_epoch is None else max_epoch)
+        state = load(path) if data is None else load_bytes(data, where)
+        state = check_checkpoint(state, where, self.config.epochs if max_epoch is None else max_epoch)
         if state["epoch"] > self.config.epochs:
             raise ValueError(f"--resume {self.dir}: --epochs {self.config.epochs} is fewer than the {state['epoch']} "
                              "epochs the run has already trained")
@@ -134,47 +155,44 @@ class Run:
 
 
 def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False, quiet: bool = False,
-          diagnose: bool = False, tensorboard: str | Path | None = None, changes: dict | None = None) -> dict:
+          diagnose: bool = False, tensorboard: str | Path | None = None, changes: dict | None = None,
+          distributed: bool | None = None) -> dict:
     """Train (or resume) the run in `run_dir`; returns the final metrics. With `tensorboard`,
     each epoch's losses, accuracies and learning rate also go to event files in that folder.
 
     Resuming, `changes` holds the settings given again as flags: more --epochs continue the
     run; any other setting that differs is refused (see checks.resume_config). Training stops
-    with TrainingDiverged when a loss or gradient becomes NaN/inf, keeping the last checkpoint."""
+    with TrainingDiverged when a loss or gradient becomes NaN/inf, keeping the last checkpoint.
+    `distributed`: None trains data-parallel when started under an MPI launcher with several
+    processes; False forces a single-process run. Rank 0 alone reads and writes the run folder."""
     run_dir = Path(run_dir)
-    if tensorboard is not None and Path(tensorboard).exists() and not Path(tensorboard).is_dir():
-        raise ValueError(f"--tensorboard {tensorboard}: exists and is not a folder")
+    team = Team.join(distributed)
+    quiet = quiet or not team.is_main
     if resume:
-        if not run_dir.exists():
-            raise FileNotFoundError(f"--resume {run_dir}: the run folder is missing")
-        if not run_dir.is_dir():
-            raise FileNotFoundError(f"--resume {run_dir}: not a folder (expected a memograd run folder)")
-        saved = TrainConfig.load(run_dir / CONFIG)
-        if not (run_dir / CHECKPOINT).exists():
-            raise FileNotFoundError(f"{run_dir / CHECKPOINT} is missing: nothing to resume in {run_dir}")
-        config = resume_config(saved, changes or {}, str(run_dir))
-    elif run_dir.exists() and not run_dir.is_dir():
-        raise ValueError(f"--out {run_dir}: exists and is not a folder")
-    run = Run(config, run_dir)  # loads and checks the data, and that the model fits in memory
-    if not resume:  # only now, so that a refused run leaves no folder behind
-        run_dir.mkdir(parents=True, exist_ok=True)
-        config.save(run_dir / CONFIG)
-    records = []
+        config, saved, checkpoint, records = team.from_main(
+            lambda: read_resume_state(run_dir, changes or {}, tensorboard))
+    else:
+        team.from_main(lambda: check_new_run(run_dir, tensorboard))
+    run = Run(config, run_dir, team)  # loads and checks the data, and that the model fits in memory
     if resume:
         rebuild = config.epochs != saved.epochs and config.scheduler in EPOCH_SHAPED_SCHEDULERS
-        run.load_checkpoint(rebuild_schedule=rebuild, max_epoch=saved.epochs)
-        records = read_metrics(run_dir / METRICS)[: run.epoch]
+        run.load_checkpoint(checkpoint, rebuild_schedule=rebuild, max_epoch=saved.epochs)
+        records = records[: run.epoch]
         if config.epochs != saved.epochs:
-            config.save(run_dir / CONFIG)
+            team.from_main(lambda: config.save(run_dir / CONFIG))
         note = f" (--epochs {saved.epochs} -> {config.epochs}" + (
             f"; the {config.scheduler} schedule now spans {config.epochs} epochs)" if rebuild else ")")
         say(quiet, f"resuming {run_dir} after epoch {run.epoch} of {config.epochs}"
                    + (note if config.epochs != saved.epochs else ""))
     else:
-        rewrite_metrics(run_dir / METRICS, [])
-        say(quiet, f"training {config.model} on {config.dataset}: {len(run.train_set)} train, "
+        team.from_main(lambda: start_run_folder(run_dir, config))  # only now: a refused run leaves no folder
+        records = []
+        processes = f" on {team.size} processes (batch {config.batch_size} each)" if team.size > 1 else ""
+        say(quiet, f"training {config.model} on {config.dataset}{processes}: {len(run.train_set)} train, "
                    f"{len(run.val_set)} validation, {len(run.data.test)} test examples; "
                    f"{sum(p.numel() for p in run.model.parameters()):,} parameters")
+    if not team.is_main:
+        return train_follower(run)
     monitor = None
     if diagnose:
         from ..explain import GradientMonitor
@@ -207,24 +225,43 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
         summary = monitor.report()
         (run_dir / "gradflow.txt").write_text(summary + "\n")
         say(quiet, summary + f"\n(gradient flow plot: {run_dir / 'gradflow.png'})")
-    return {"test_accuracy": accuracy, "test_loss": test_loss, "epochs": run.epoch}
+    result = {"test_accuracy": accuracy, "test_loss": test_loss, "epochs": run.epoch}
+    return team.from_main(lambda: result)
+
+
+def train_follower(run: Run) -> dict:
+    """A process other than rank 0: train its share, take the validation figures and the final
+    result from rank 0 (which alone evaluates and writes)."""
+    while run.epoch < run.config.epochs:
+        train_epoch(run, quiet=True)
+    return run.team.from_main(lambda: None)
 
 
 def train_epoch(run: Run, quiet: bool, monitor=None) -> dict:
     start = time.perf_counter()
-    model, optimizer = run.model, run.optimizer
+    model, optimizer, team = run.trained, run.optimizer, run.team
     model.train()
     batches = run.loader(run.epoch)
     progress = progress_bar(batches, run.epoch + 1, run.config.epochs, quiet)
     total, count, correct = 0.0, 0, 0
     try:
         for step, (x, y) in enumerate(progress, start=1):
+            if team.size > 1:
+                global_count = len(y)
+                part = team.share(global_count)
+                x, y = x[part], y[part]
             logits = model(x)
-            loss = F.cross_entropy(logits, y, label_smoothing=run.config.label_smoothing)  # forward: the loss now
+            if team.size == 1:
+                loss = F.cross_entropy(logits, y, label_smoothing=run.config.label_smoothing)  # forward: the loss now
+            else:  # this share's part of the global batch's mean; DDP averages over the processes
+                loss_sum = F.cross_entropy(logits, y, reduction="sum", label_smoothing=run.config.label_smoothing)
+                loss = loss_sum * (team.size / global_count)
             optimizer.zero_grad()
             loss.backward()                                # backprop: d(loss)/d(every parameter)
-            value = loss.item()
-            check_step(run, value, step)                   # NaN/inf: stop before the update spreads it
+            value = loss.item() if team.size == 1 else loss_sum.item() / max(len(y), 1)  # this share's mean
+            # NaN/inf: stop before the update spreads it. The gradients are the same on every
+            # process (DDP averaged them); a non-finite loss on one aborts the job from the CLI.
+            check_step(run, value, step)
             if monitor is not None:
                 monitor.step()
             optimizer.step()                               # gradient descent
@@ -232,15 +269,16 @@ def train_epoch(run: Run, quiet: bool, monitor=None) -> dict:
                 monitor.after_update()
             if run.per_batch:
                 run.scheduler.step()
-            total += value * len(y)
+            total += value * len(y) if team.size == 1 else loss_sum.item()
             count += len(y)
             correct += int((logits.argmax(1) == y).sum().item())  # over the epoch, in train mode
             if hasattr(progress, "set_postfix"):
-                progress.set_postfix(loss=f"{total / count:.4f}", refresh=False)
+                progress.set_postfix(loss=f"{total / max(count, 1):.4f}", refresh=False)
     finally:
         if hasattr(progress, "close"):
             progress.close()  # clear the bar before any error message
-    logits, labels, val_loss = infer(model, run.val_set, label_smoothing=run.config.label_smoothing)
+    total, count, correct = team.sum([total, count, correct])
+    val_loss, val_accuracy = team.from_main(lambda: validate(run))
     lr = optimizer.param_groups[0]["lr"]
     if run.scheduler is not None and not run.per_batch:
         if isinstance(run.scheduler, optim.lr_scheduler.ReduceLROnPlateau):
@@ -249,9 +287,13 @@ def train_epoch(run: Run, quiet: bool, monitor=None) -> dict:
             run.scheduler.step()
     run.epoch += 1
     return {"epoch": run.epoch, "train_loss": total / max(count, 1), "train_accuracy": correct / max(count, 1),
-            "val_loss": val_loss,
-            "val_accuracy": float((logits.argmax(1) == labels).mean()), "lr": lr,
+            "val_loss": val_loss, "val_accuracy": val_accuracy, "lr": lr,
             "seconds": time.perf_counter() - start}
+
+
+def validate(run: Run) -> tuple[float, float]:
+    logits, labels, val_loss = infer(run.model, run.val_set, label_smoothing=run.config.label_smoothing)
+    return val_loss, float((logits.argmax(1) == labels).mean())
 
 
 def open_board(folder, epochs_done: int):
@@ -283,32 +325,3 @@ def progress_bar(batches, epoch: int, epochs: int, quiet: bool):
 def say(quiet: bool, message: str) -> None:
     if not quiet:
         print(message, flush=True)
-
-
-def read_metrics(path: Path) -> list[dict]:
-    """The records of metrics.jsonl, each checked to be a record of numbers (errors name the line)."""
-    if not path.exists():
-        return []
-    records = []
-    text = read_regular(path, MAX_METRICS_BYTES, "metrics file").decode("utf-8", "replace")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError:
-            record = None
-        if not (isinstance(record, dict) and all(isinstance(record.get(k), (int, float)) and
-                                                 not isinstance(record.get(k), bool) for k in RECORD_KEYS)):
-            raise ValueError(f"{path}: line {number} is not an epoch record (a JSON object with numbers "
-                             f"{', '.join(RECORD_KEYS)})")
-        records.append(record)
-    return records
-
-
-RECORD_KEYS = ("epoch", "train_loss", "val_loss", "val_accuracy", "lr")
-
-
-def rewrite_metrics(path: Path, records: list[dict]) -> None:
-    """metrics.jsonl holds exactly the completed epochs (rewritten atomically)."""
-    atomic_write(path, "".join(json.dumps(r) + "\n" for r in records).encode())

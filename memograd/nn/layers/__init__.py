@@ -10,6 +10,7 @@ from .pooling import AvgPool2d, MaxPool2d
 from .rnn import GRU, LSTM, RNN, RNNBase
 from .rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from .shape import Flatten, Unflatten
+from .sync_batchnorm import SyncBatchNorm
 from .transformer import (
     Transformer,
     TransformerDecoder,
@@ -47,6 +48,7 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Softplus",
+    "SyncBatchNorm",
     "Tanh",
     "Transformer",
     "TransformerDecoder",

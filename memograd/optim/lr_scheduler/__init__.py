@@ -15,3 +15,10 @@ from .plateau import ReduceLROnPlateau
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR",
            "OneCycleLR", "ReduceLROnPlateau"]
+
+
+def __getattr__(name: str):
+    """A PyTorch name this namespace lacks raises NotImplementedError naming it (memograd.unsupported)."""
+    from ...unsupported import missing
+
+    raise missing("torch.optim.lr_scheduler", name)

@@ -1,0 +1,188 @@
+"""PyTorch 2.13 API names that memograd does not have, by namespace: the tables behind the
+NotImplementedError that names a missing PyTorch API (see memograd/unsupported.py).
+
+Generated once from `dir()` of PyTorch 2.13 minus memograd's names at the time; a name that
+memograd gains later is simply found before these tables are consulted. Data only."""
+
+NAMES = {
+    "torch": """
+AcceleratorError AggregationType AliasDb AnyType Argument ArgumentSpec AwaitType BFloat16Storage BFloat16Tensor
+BenchmarkConfig BenchmarkExecutionStats Block BoolStorage BoolTensor BoolType BufferDict ByteStorage ByteTensor
+CallStack Capsule CharStorage CharTensor ClassType Code CompleteArgumentSpec ComplexDoubleStorage
+ComplexFloatStorage ComplexType ConcreteModuleType ConcreteModuleTypeBuilder DeepCopyMemoTable
+DeserializationStorageContext DeviceObjType DictType DispatchKey DispatchKeySet DoubleStorage DoubleTensor EnumType
+ErrorReport Event ExcludeDispatchKeyGuard ExecutionPlan FatalError FileCheck FloatStorage FloatTensor FloatType
+FunctionSchema Future FutureType GradScaler Gradient Graph GraphExecutorState HalfStorage HalfTensor IODescriptor
+InferredType IntStorage IntTensor IntType InterfaceType ListType LiteScriptModule LockingLogger LongStorage
+LongTensor ModuleDict Node NoneType NoopLogger NumberType OperatorInfo OptionalType OutOfMemoryError ParameterDict
+PyObjectType PyTorchFileReader PyTorchFileWriter QInt32Storage QInt8Storage QUInt2x4Storage QUInt4x2Storage
+QUInt8Storage RRefType ScriptClass ScriptClassFunction ScriptDict ScriptDictIterator ScriptDictKeyIterator
+ScriptList ScriptListIterator ScriptMethod ScriptModule ScriptModuleSerializer ScriptObject ScriptObjectProperty
+SerializationStorageContext ShortStorage ShortTensor StaticModule Storage Stream StreamObjType StringType SymBool
+SymBoolType SymFloat SymInt SymIntType Tag TensorType ThroughputBenchmark TracingState TupleType Type TypedStorage
+UnionType UntypedStorage Use Value abs_ absolute accelerator acos_ acosh acosh_ adaptive_avg_pool1d
+adaptive_max_pool1d addbmm addmm addmv addmv_ addr adjoint affine_grid_generator alias_copy alpha_dropout
+alpha_dropout_ aminmax angle ao arccos_ arccosh arccosh_ arcsin_ arcsinh arcsinh_ arctan_ arctanh arctanh_ argwhere
+as_strided as_strided_ as_strided_copy as_strided_scatter asarray asin_ asinh asinh_ atan_ atanh atanh_
+autocast_decrement_nesting autocast_increment_nesting avg_pool1d backends baddbmm bartlett_window batch_norm
+batch_norm_backward_elemt batch_norm_backward_reduce batch_norm_elemt batch_norm_gather_stats
+batch_norm_gather_stats_with_counts batch_norm_stats batch_norm_update_stats bernoulli bilinear
+binary_cross_entropy_with_logits binomial bit bits16 bits1x8 bits2x4 bits4x2 bits8 bitwise_and bitwise_left_shift
+bitwise_not bitwise_or bitwise_right_shift bitwise_xor blackman_window block_diag bmm broadcast_shapes
+broadcast_tensors broadcast_to bucketize can_cast cartesian_prod ccol_indices_copy cdist cdouble ceil_ celu celu_
+cfloat chain_matmul chalf channel_shuffle cholesky cholesky_inverse cholesky_solve choose_qparams_optimized clamp_
+clamp_max_ clamp_min_ classes clear_autocast_cache clip_ col_indices_copy combinations compiled_with_cxx11_abi
+compiler complex complex128 complex32 complex64 cond conj conj_physical conj_physical_ constant_pad_nd conv1d conv2d
+conv3d conv_tbc conv_transpose1d conv_transpose2d conv_transpose3d convolution copysign corrcoef cos_ cosh_
+cosine_embedding_loss cosine_similarity count_nonzero cov cpp cpu cross crow_indices_copy ctc_loss cuda
+cudnn_affine_grid_generator cudnn_batch_norm cudnn_convolution cudnn_convolution_add_relu cudnn_convolution_relu
+cudnn_convolution_transpose cudnn_grid_sampler cudnn_is_acceptable cummax cummin cumulative_trapezoid deg2rad
+deg2rad_ dequantize det detach detach_ detach_copy diag diag_embed diagflat diagonal diagonal_copy diagonal_scatter
+digamma dist distributed distributions divide dot dropout dropout_ dsmm dsplit dtype embedding embedding_bag
+embedding_renorm_ empty_permuted empty_quantized empty_strided eq equal erf_ erfc erfc_ erfinv exp2_ exp_
+expand_copy expm1_ export fake_quantize_per_channel_affine fake_quantize_per_tensor_affine fbgemm_linear_fp16_weight
+fbgemm_linear_fp16_weight_fp32_activation fbgemm_linear_int8_weight fbgemm_linear_int8_weight_fp32_activation
+fbgemm_linear_quantize_weight fbgemm_pack_gemm_matrix_fp16 fbgemm_pack_quantized_matrix feature_alpha_dropout
+feature_alpha_dropout_ feature_dropout feature_dropout_ fft fill fill_ finfo fix_ float4_e2m1fn_x2 float8_e4m3fn
+float8_e4m3fnuz float8_e5m2 float8_e5m2fnuz float8_e8m0fnu float_power floor_ floor_divide fmax fmin fork frac_
+frexp frobenius_norm from_dlpack from_file frombuffer func functional fused_moving_avg_obs_fake_quant futures fx
+gather gcd gcd_ ge geqrf get_autocast_cpu_dtype get_autocast_dtype get_autocast_gpu_dtype get_autocast_ipu_dtype
+get_autocast_xla_dtype get_default_device get_deterministic_debug_mode get_device get_device_module
+get_num_interop_threads gradient greater greater_equal grid_sampler grid_sampler_2d grid_sampler_3d group_norm gru
+gru_cell gt hamming_window hann_window hardshrink hash_tensor heaviside hinge_embedding_loss histogramdd hsmm hsplit
+hspmm hub hypot i0 i0_ igamma igammac iinfo imag import_ir_module import_ir_module_from_buffer index_add index_copy
+index_fill index_put index_put_ index_reduce index_select indices_copy init_num_threads inner instance_norm int1
+int16 int2 int3 int4 int5 int6 int7 int8 int_repr inverse is_anomaly_check_nan_enabled is_anomaly_enabled
+is_autocast_cache_enabled is_autocast_cpu_enabled is_autocast_ipu_enabled is_autocast_xla_enabled is_complex is_conj
+is_deterministic_algorithms_warn_only_enabled is_distributed is_floating_point is_inference is_neg is_nonzero
+is_same_size is_signed is_storage is_vulkan_available is_warn_always_enabled isclose isfinite isin isinf isneginf
+isposinf isreal istft jit kaiser_window kl_div kron layer_norm layout lcm lcm_ ldexp ldexp_ le less less_equal
+lgamma library linalg log10_ log1p_ log2_ log_ logaddexp logaddexp2 logcumsumexp logdet logical_and logical_not
+logical_or logical_xor logit logit_ logspace lstm lstm_cell lt lu lu_solve lu_unpack margin_ranking_loss masked
+masked_fill masked_scatter masked_select matrix_exp matrix_power max_pool1d max_pool1d_with_indices max_pool2d
+max_pool3d memory_format merge_type_from_type_comment miopen_batch_norm miopen_convolution
+miopen_convolution_add_relu miopen_convolution_relu miopen_convolution_transpose miopen_ctc_loss
+miopen_depthwise_convolution miopen_rnn mkldnn_adaptive_avg_pool2d mkldnn_convolution mkldnn_linear_backward_weights
+mkldnn_max_pool2d mkldnn_max_pool3d mkldnn_rnn_layer mm mode monitor moveaxis movedim mps mtia multiply
+multiprocessing mv mvlgamma nan_to_num nan_to_num_ nanmean nanmedian nanquantile nansum narrow_copy
+native_batch_norm native_channel_shuffle native_dropout native_group_norm native_layer_norm native_norm ne neg_
+negative negative_ nested nextafter nonzero_static norm_except_dim normal not_equal nuclear_norm orgqr ormqr
+overrides package pairwise_distance parse_ir parse_schema parse_type_comment pdist permute_copy pinverse
+pixel_shuffle pixel_unshuffle poisson poisson_nll_loss polar polygamma positive prelu profiler promote_types put
+q_per_channel_axis q_per_channel_scales q_per_channel_zero_points q_scale q_zero_point qint32 qint8 qr qscheme
+quantile quantization quantize_per_channel quantize_per_tensor quantize_per_tensor_dynamic quantized_batch_norm
+quantized_gru_cell quantized_lstm_cell quantized_max_pool1d quantized_max_pool2d quantized_max_pool3d
+quantized_rnn_relu_cell quantized_rnn_tanh_cell quasirandom quint2x4 quint4x2 quint8 rad2deg rad2deg_ randint_like
+range ravel real reciprocal_ relu_ renorm repeat_interleave resize_as_ resize_as_sparse_ resolve_conj resolve_neg
+result_type return_types rms_norm rnn_relu rnn_relu_cell rnn_tanh rnn_tanh_cell rot90 round_ row_indices_copy rrelu
+rrelu_ rsqrt_ rsub saddmm scalar_tensor scatter scatter_add scatter_reduce searchsorted segment_reduce select
+select_copy select_scatter selu selu_ serialization set_anomaly_enabled set_autocast_cache_enabled
+set_autocast_cpu_dtype set_autocast_cpu_enabled set_autocast_dtype set_autocast_enabled set_autocast_gpu_dtype
+set_autocast_ipu_dtype set_autocast_ipu_enabled set_autocast_xla_dtype set_autocast_xla_enabled set_default_device
+set_default_tensor_type set_deterministic_debug_mode set_flush_denormal set_num_interop_threads set_warn_always sgn
+short sigmoid_ signal signbit sin_ sinc sinc_ sinh_ slice_copy slice_inverse slice_scatter slogdet smm sparse
+sparse_bsc_tensor sparse_bsr_tensor sparse_compressed_tensor sparse_coo_tensor sparse_csc_tensor sparse_csr_tensor
+special split_copy split_with_sizes split_with_sizes_copy spmm sqrt_ square_ squeeze_copy sspaddmm std_mean stft
+storage subtract svd swapaxes swapdims sym_constrain_range sym_constrain_range_for_size sym_float sym_fresh_size
+sym_int sym_ite sym_max sym_min sym_not sym_sqrt sym_sum t_copy take take_along_dim tan_ tanh_ tensor_split
+tensordot testing thread_safe_generator threshold threshold_ tile torch_version trace transpose_copy trapezoid trapz
+triangular_solve tril_indices triplet_margin_loss triu_indices true_divide trunc_ typename types uint1 uint16 uint2
+uint3 uint32 uint4 uint5 uint6 uint64 uint7 unbind unbind_copy unflatten unfold_copy unify_type_list unique
+unique_consecutive unravel_index unsafe_chunk unsafe_split unsafe_split_with_sizes unsqueeze_copy values_copy vander
+var_mean vdot version view_as_complex view_as_complex_copy view_as_real view_as_real_copy view_copy vmap vsplit wait
+windows xlogy xlogy_ xpu zero_
+""",
+    "torch.autograd": """
+NestedIOFunction SavedTensor anomaly_mode enforce_grad_layout_policy forward_ad functional gradgradcheck graph
+handle_torch_function is_tensor_like profiler profiler_legacy profiler_util set_multithreading_enabled
+""",
+    "torch.nn": """
+AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveAvgPool3d AdaptiveLogSoftmaxWithLoss AdaptiveMaxPool1d AdaptiveMaxPool2d
+AdaptiveMaxPool3d AlphaDropout AvgPool1d AvgPool3d BatchNorm3d Bilinear CELU CTCLoss ChannelShuffle CircularPad1d
+CircularPad2d CircularPad3d ConstantPad1d ConstantPad2d ConstantPad3d Container Conv1d Conv3d ConvTranspose1d
+ConvTranspose2d ConvTranspose3d CosineEmbeddingLoss CosineSimilarity CrossMapLRN2d Dropout1d Dropout2d Dropout3d ELU
+EmbeddingBag FeatureAlphaDropout Fold FractionalMaxPool2d FractionalMaxPool3d GLU GRU GRUCell GaussianNLLLoss
+GroupNorm Hardshrink Hardsigmoid Hardswish Hardtanh HingeEmbeddingLoss InstanceNorm1d InstanceNorm2d InstanceNorm3d
+KLDivLoss LPPool1d LPPool2d LPPool3d LSTM LSTMCell LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyConv1d
+LazyConv2d LazyConv3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d LazyInstanceNorm1d
+LazyInstanceNorm2d LazyInstanceNorm3d LazyLinear LinearCrossEntropyLoss LinearCrossEntropyOptions LocalResponseNorm
+LogSigmoid MarginRankingLoss MaxPool1d MaxPool3d MaxUnpool1d MaxUnpool2d MaxUnpool3d Mish MultiLabelMarginLoss
+MultiLabelSoftMarginLoss MultiMarginLoss MultiheadAttention NLLLoss2d PReLU PairwiseDistance ParameterDict
+ParameterList PixelShuffle PixelUnshuffle PoissonNLLLoss RMSNorm RNN RNNBase RNNCell RNNCellBase RReLU ReLU6
+ReflectionPad1d ReflectionPad2d ReflectionPad3d ReplicationPad1d ReplicationPad2d ReplicationPad3d SELU SiLU
+SoftMarginLoss Softmax2d Softmin Softshrink Softsign SyncBatchNorm Tanhshrink Threshold Transformer
+TransformerDecoder TransformerDecoderLayer TransformerEncoder TransformerEncoderLayer TripletMarginLoss
+TripletMarginWithDistanceLoss Unfold UninitializedBuffer UninitializedParameter Upsample UpsamplingBilinear2d
+UpsamplingNearest2d ZeroPad1d ZeroPad2d ZeroPad3d attention intrinsic qat quantizable quantized
+""",
+    "torch.nn.functional": """
+adaptive_avg_pool1d adaptive_avg_pool2d adaptive_avg_pool3d adaptive_max_pool1d adaptive_max_pool1d_with_indices
+adaptive_max_pool2d adaptive_max_pool2d_with_indices adaptive_max_pool3d adaptive_max_pool3d_with_indices
+affine_grid alpha_dropout avg_pool1d avg_pool3d bilinear celu celu_ channel_shuffle conv1d conv3d conv_tbc
+conv_transpose1d conv_transpose2d conv_transpose3d cosine_embedding_loss cosine_similarity ctc_loss dropout1d
+dropout2d dropout3d elu elu_ embedding_bag feature_alpha_dropout fold fractional_max_pool2d
+fractional_max_pool2d_with_indices fractional_max_pool3d fractional_max_pool3d_with_indices gaussian_nll_loss glu
+grad grid_sample group_norm grouped_mm gumbel_softmax hardshrink hardsigmoid hardswish hardtanh hardtanh_
+hinge_embedding_loss instance_norm interpolate kl_div leaky_relu_ linear_cross_entropy local_response_norm
+logsigmoid lp_pool1d lp_pool2d lp_pool3d margin_ranking_loss max_pool1d max_pool1d_with_indices
+max_pool2d_with_indices max_pool3d max_pool3d_with_indices max_unpool1d max_unpool2d max_unpool3d mish
+multi_head_attention_forward multi_margin_loss multilabel_margin_loss multilabel_soft_margin_loss
+native_channel_shuffle normalize pairwise_distance pdist pixel_shuffle pixel_unshuffle poisson_nll_loss prelu relu6
+relu_ rms_norm rrelu rrelu_ scaled_dot_product_attention scaled_grouped_mm scaled_mm selu selu_ silu
+soft_margin_loss softmin softshrink softsign tanhshrink threshold threshold_ triplet_margin_loss
+triplet_margin_with_distance_loss unfold upsample upsample_bilinear upsample_nearest
+""",
+    "torch.optim": """
+ASGD Adadelta Adafactor Adamax LBFGS Muon NAdam RAdam Rprop SparseAdam swa_utils swap_in_optimizer_params_and_state
+""",
+    "torch.optim.lr_scheduler": """
+ChainedScheduler ConstantLR CosineAnnealingWarmRestarts CyclicLR LinearLR MultiplicativeLR PolynomialLR SequentialLR
+""",
+    "torch.utils.data": """
+ChainDataset DistributedSampler IterDataPipe IterableDataset MapDataPipe StackDataset datapipes default_convert
+distributed get_worker_info
+""",
+    "torch.Tensor": """
+H abs_ absolute absolute_ acos_ acosh acosh_ addbmm addbmm_ addcdiv_ addcmul_ addmm addmm_ addmv addmv_ addr addr_
+adjoint aminmax angle apply_ arccos_ arccosh arccosh_ arcsin_ arcsinh arcsinh_ arctan2_ arctan_ arctanh arctanh_
+argwhere as_strided as_strided_ as_strided_scatter as_subclass asin_ asinh asinh_ atan2_ atan_ atanh atanh_ baddbmm
+baddbmm_ bernoulli bernoulli_ bfloat16 bitwise_and bitwise_and_ bitwise_left_shift bitwise_left_shift_ bitwise_not
+bitwise_not_ bitwise_or bitwise_or_ bitwise_right_shift bitwise_right_shift_ bitwise_xor bitwise_xor_ broadcast_to
+byte cauchy_ ccol_indices cdouble ceil_ cfloat chalf char cholesky cholesky_inverse cholesky_solve clamp_max_
+clamp_min_ clip_ coalesce col_indices conj conj_physical conj_physical_ const_data_ptr copysign copysign_ corrcoef
+cos_ cosh_ count_nonzero cov cross crow_indices cuda cummax cummin cumprod_ cumsum_ data_ptr deg2rad deg2rad_
+dense_dim dequantize det diag diag_embed diagflat diagonal diagonal_scatter digamma digamma_ dim_order dist divide_
+dsplit eig element_size eq_ equal erf_ erfc erfc_ erfinv erfinv_ exp2_ exp_ expm1_ exponential_ fill_diagonal_ fix_
+float_power float_power_ floor_ floor_divide floor_divide_ fmax fmin fmod_ frac_ frexp gather gcd gcd_ ge_
+geometric_ geqrf grad_dtype greater greater_ greater_equal greater_equal_ gt_ hardshrink hash_tensor heaviside
+heaviside_ hsplit hypot hypot_ i0 i0_ igamma igamma_ igammac igammac_ imag index index_add index_add_ index_copy
+index_copy_ index_fill index_fill_ index_put index_put_ index_reduce index_reduce_ index_select indices inner
+int_repr inverse ipu is_coalesced is_complex is_conj is_contiguous is_distributed is_floating_point is_inference
+is_ipu is_maia is_mkldnn is_mtia is_neg is_nested is_nonzero is_pinned is_same_size is_set_to is_shared is_signed
+is_sparse_csr is_vulkan is_xla isclose isinf isneginf isposinf isreal istft itemsize kron layout lcm lcm_ ldexp
+ldexp_ le_ lerp_ less less_ less_equal less_equal_ lgamma lgamma_ log10_ log1p_ log2_ log_ log_normal_ logaddexp
+logaddexp2 logcumsumexp logdet logical_and logical_and_ logical_not logical_not_ logical_or logical_or_ logical_xor
+logical_xor_ logit logit_ lstsq lt_ lu lu_solve mH map2_ map_ masked_fill_ masked_scatter masked_scatter_
+masked_select matrix_exp matrix_power mode module_load moveaxis movedim mtia multiply_ mv mvlgamma mvlgamma_ name
+nan_to_num nan_to_num_ nanmean nanmedian nanquantile nansum narrow_copy nbytes ndimension ne_ neg_ negative
+negative_ new new_empty_strided nextafter nextafter_ nonzero_static normal_ not_equal not_equal_ orgqr ormqr
+output_nr pin_memory pinverse polygamma polygamma_ positive pow_ prelu put put_ q_per_channel_axis
+q_per_channel_scales q_per_channel_zero_points q_scale q_zero_point qr qscheme quantile rad2deg rad2deg_ random_
+real reciprocal_ record_stream register_hook register_post_accumulate_grad_hook reinforce relu_ remainder_ renorm
+renorm_ repeat_interleave resize resize_ resize_as resize_as_ resize_as_sparse_ resolve_conj resolve_neg rot90
+round_ row_indices rsqrt_ scatter scatter_ scatter_add scatter_add_ scatter_reduce scatter_reduce_ select
+select_scatter set_ sgn sgn_ share_memory_ short sigmoid_ sign_ signbit sin_ sinc sinc_ sinh_ slice_inverse
+slice_scatter slogdet smm solve sparse_dim sparse_mask sparse_resize_ sparse_resize_and_clear_ split_with_sizes
+sqrt_ square_ squeeze_ sspaddmm stft storage storage_offset storage_type stride subtract_ sum_to_size svd swapaxes_
+swapdims_ symeig t_ take take_along_dim tan_ tanh_ tensor_split tile to_dense to_mkldnn to_padded_tensor to_sparse
+to_sparse_bsc to_sparse_bsr to_sparse_coo to_sparse_csc to_sparse_csr trace transpose_ triangular_solve tril_ triu_
+true_divide_ trunc_ unflatten unfold uniform_ unique unique_consecutive unsafe_chunk unsafe_split
+unsafe_split_with_sizes unsqueeze_ untyped_storage values vdot volatile vsplit xlogy xlogy_ xpu
+""",
+    "torch.nn.Module": """
+bfloat16 compile cuda get_extra_state ipu mtia register_backward_hook register_forward_hook
+register_forward_pre_hook register_full_backward_hook register_full_backward_pre_hook
+register_load_state_dict_post_hook register_load_state_dict_pre_hook register_state_dict_post_hook
+register_state_dict_pre_hook set_extra_state set_submodule share_memory to_empty xpu
+""",
+}
