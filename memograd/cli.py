@@ -1,11 +1,33 @@
-"""`memograd train | evaluate | predict | explain`: a thin layer over memograd.training."""
+"""`memograd train | evaluate | predict | explain`: a thin layer over memograd.training.
+
+One rule for errors: a user error (a bad flag, a bad or missing file, a run that cannot
+continue) is one line on stderr, naming the flag or file and what was expected, and exit
+status 1 (2 for a command line argparse cannot parse). Anything else is a bug: it is also
+reported in one line, which says so and points to `--debug`, which shows the traceback."""
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import traceback
+import warnings
+
+import numpy as np
 
 EPILOG = "Run `memograd COMMAND --help` for a command's options."
+# The errors a user can cause: bad values (ValueError, including checkpoint and IDX errors),
+# files (OSError), a run that diverged (RuntimeError), a missing optional package, no memory.
+USER_ERRORS = (ValueError, OSError, RuntimeError, ImportError, MemoryError)
+# The train flags that are settings of the run (TrainConfig fields); None means "not given".
+SETTINGS = ("dataset", "model", "hidden", "activation", "epochs", "batch_size", "optimizer", "lr",
+            "weight_decay", "scheduler", "dropout", "label_smoothing", "seed")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors in one line (the usage is one --help away)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 def hidden_sizes(text: str) -> tuple:
@@ -22,29 +44,31 @@ def build_parser() -> argparse.ArgumentParser:
     from .training.config import ACTIVATIONS, DEFAULT_LR, MODELS, SCHEDULERS, TrainConfig
 
     defaults = TrainConfig()
-    parser = argparse.ArgumentParser(prog="memograd", description="Train, evaluate and explain networks "
-                                     "trained by backpropagation.", epilog=EPILOG)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser = Parser(prog="memograd", description="Train, evaluate and explain networks "
+                    "trained by backpropagation.", epilog=EPILOG)
+    parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
 
     train = commands.add_parser("train", help="train a model (default: an MLP on the built-in digits)",
-                                description="Train a model; each epoch writes a checkpoint to the run folder.")
-    train.add_argument("--dataset", default=defaults.dataset,
-                       help="digits, spiral, moons, mnist:PATH or fashion-mnist:PATH (default: %(default)s)")
-    train.add_argument("--model", choices=MODELS, default=defaults.model)
-    train.add_argument("--hidden", type=hidden_sizes, default=defaults.hidden,
-                       help="hidden layer sizes, e.g. 256,128 (default: 256,128)")
-    train.add_argument("--activation", choices=ACTIVATIONS, default=defaults.activation)
-    train.add_argument("--epochs", type=int, default=defaults.epochs)
-    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    train.add_argument("--optimizer", choices=tuple(DEFAULT_LR), default=defaults.optimizer)
-    train.add_argument("--lr", type=float, default=None, help="learning rate (default: per optimizer, adam 1e-3)")
-    train.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
-    train.add_argument("--scheduler", choices=SCHEDULERS, default=defaults.scheduler)
-    train.add_argument("--dropout", type=float, default=defaults.dropout)
-    train.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
-    train.add_argument("--seed", type=int, default=defaults.seed)
-    train.add_argument("--out", default="runs/latest", metavar="RUN_DIR", help="run folder (default: %(default)s)")
+                                description="Train a model; each epoch writes a checkpoint to the run folder. "
+                                "With --resume, only --epochs may differ from the run's settings.")
+    # Settings default to None (not given), so that --resume can tell what was asked for.
+    train.add_argument("--dataset", help="digits, spiral, moons, mnist:PATH or fashion-mnist:PATH "
+                       f"(default: {defaults.dataset})")
+    train.add_argument("--model", choices=MODELS, help=f"(default: {defaults.model})")
+    train.add_argument("--hidden", type=hidden_sizes, help="hidden layer sizes, e.g. 256,128 (default: 256,128)")
+    train.add_argument("--activation", choices=ACTIVATIONS, help=f"(default: {defaults.activation})")
+    train.add_argument("--epochs", type=int, help=f"(default: {defaults.epochs})")
+    train.add_argument("--batch-size", type=int, help=f"(default: {defaults.batch_size})")
+    train.add_argument("--optimizer", choices=tuple(DEFAULT_LR), help=f"(default: {defaults.optimizer})")
+    train.add_argument("--lr", type=float, help="learning rate (default: per optimizer, adam 1e-3)")
+    train.add_argument("--weight-decay", type=float, help=f"(default: {defaults.weight_decay})")
+    train.add_argument("--scheduler", choices=SCHEDULERS, help=f"(default: {defaults.scheduler})")
+    train.add_argument("--dropout", type=float, help=f"(default: {defaults.dropout})")
+    train.add_argument("--label-smoothing", type=float, help=f"(default: {defaults.label_smoothing})")
+    train.add_argument("--seed", type=int, help=f"(default: {defaults.seed})")
+    train.add_argument("--out", metavar="RUN_DIR", help="run folder (default: runs/latest)")
     train.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint")
     train.add_argument("--diagnose", action="store_true", help="record gradient flow; writes gradflow.png")
     train.add_argument("--tensorboard", metavar="DIR", help="also log each epoch's losses, accuracies and learning "
@@ -64,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_subparser(commands)
+    for sub in commands.choices.values():  # `memograd train --debug` works as well as `memograd --debug train`
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
@@ -71,16 +97,16 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "train":
         from .training import TrainConfig, train
 
+        given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name) is not None}
         if args.resume:
-            train(TrainConfig(), args.resume, resume=True, quiet=args.quiet, diagnose=args.diagnose,
-                  tensorboard=args.tensorboard)
+            if args.out is not None and os.path.abspath(args.out) != os.path.abspath(args.resume):
+                raise ValueError(f"--out {args.out} and --resume {args.resume} name different folders; a resumed run "
+                                 "stays in its own folder")
+            train(None, args.resume, resume=True, quiet=args.quiet, diagnose=args.diagnose,
+                  tensorboard=args.tensorboard, changes=given)
             return 0
-        config = TrainConfig(dataset=args.dataset, model=args.model, hidden=args.hidden,
-                             activation=args.activation, epochs=args.epochs, batch_size=args.batch_size,
-                             optimizer=args.optimizer, lr=args.lr, weight_decay=args.weight_decay,
-                             scheduler=args.scheduler, dropout=args.dropout,
-                             label_smoothing=args.label_smoothing, seed=args.seed)
-        train(config, args.out, quiet=args.quiet, diagnose=args.diagnose, tensorboard=args.tensorboard)
+        train(TrainConfig(**given), args.out or "runs/latest", quiet=args.quiet, diagnose=args.diagnose,
+              tensorboard=args.tensorboard)
         return 0
     if args.command == "evaluate":
         from .training.inference import evaluate
@@ -97,21 +123,38 @@ def run(args: argparse.Namespace) -> int:
     return run_explain(args)
 
 
+def one_line(text: str) -> str:
+    return " ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    prog = f"memograd {args.command}"
     try:
-        return run(args)
+        with warnings.catch_warnings(), np.errstate(**({} if args.debug else {"all": "ignore"})):
+            # NumPy's overflow warnings would only repeat, in many lines, what the checks report;
+            # other warnings are kept, one line each.
+            warnings.showwarning = lambda message, category, *_, **__: print(
+                f"{prog}: warning: {one_line(message)}", file=sys.stderr)
+            return run(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the reader went away (`memograd evaluate RUN | head`): not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's final flush
         return 0
-    except (ValueError, FileNotFoundError, RuntimeError, OSError, KeyError, ImportError) as err:
-        message = str(err) if not isinstance(err, KeyError) else f"missing entry {err}"
-        message = " ".join(line.strip() for line in message.splitlines() if line.strip())  # one line
+    except Exception as err:  # noqa: BLE001 - the one place every error becomes one line
+        if args.debug:
+            traceback.print_exc()
+        if isinstance(err, USER_ERRORS):
+            message = one_line(err) or type(err).__name__
+            if isinstance(err, MemoryError):
+                message = f"out of memory ({message})"
+        else:
+            message = (f"internal error ({type(err).__name__}: {one_line(err)}); this is a bug in memograd"
+                       + ("" if args.debug else ", run again with --debug to see the traceback"))
         where = running_distributed()
-        print(f"memograd {args.command}{where}: error: {message}", file=sys.stderr, flush=True)
+        print(f"{prog}{where}: error: {message}", file=sys.stderr, flush=True)
         if where:  # the other processes may be waiting for this one: end the whole job
             from mpi4py import MPI
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import dtypes
 from .autograd import function, views
 from .autograd.modes import modes
 from .autograd.version import CLOCK
@@ -29,7 +30,7 @@ def apply(tensor, cls, others: tuple, name: str, **params):
         try:
             out = cls.forward(ctx, tensor._data, *(_array(o) for o in others), **params)
         except (ValueError, TypeError, IndexError) as err:
-            raise type(err)(f"{name}: cannot write {', '.join(_describe(o) for o in others)} into "
+            raise _plain(err)(f"{name}: cannot write {', '.join(_describe(o) for o in others)} into "
                             f"{_describe_target(tensor)}: {err}") from None
         write(tensor, out, name)
         return tensor
@@ -54,6 +55,7 @@ def apply(tensor, cls, others: tuple, name: str, **params):
 def update(tensor, ufunc, other, name: str):
     """tensor = ufunc(tensor, other) for + - * /: NumPy writes straight into the memory when
     nothing records (the hot path of manual updates)."""
+    check_result_dtype(tensor, _array(other), ufunc, name)
     if _recording(tensor, (other,)):
         return apply(tensor, _RECORDED[ufunc], (other,), name)
     check_writable(tensor, name)
@@ -61,7 +63,7 @@ def update(tensor, ufunc, other, name: str):
     try:
         ufunc(tensor._data, value, out=tensor._data, casting="same_kind")
     except (ValueError, TypeError) as err:
-        raise type(err)(f"{name}: cannot update a tensor of shape {tensor.shape} and dtype {tensor.dtype} "
+        raise _plain(err)(f"{name}: cannot update a tensor of shape {tensor.shape} and dtype {tensor.dtype} "
                         f"with {_describe(value)}: {err}") from None
     if modes.recorder is not None:  # memograd.compile records the write
         modes.recorder.inplace(ufunc, tensor, value)
@@ -84,7 +86,7 @@ def write(tensor, out, name: str) -> None:
     try:
         np.copyto(tensor._data, out, casting="same_kind")
     except (ValueError, TypeError) as err:
-        raise type(err)(f"{name}: a result of shape {_describe(out)} cannot be written in place into "
+        raise _plain(err)(f"{name}: a result of shape {_describe(out)} cannot be written in place into "
                         f"{_describe_target(tensor)}: {err}") from None
     if modes.recorder is not None:
         modes.recorder.setitem(tensor, Ellipsis, out)
@@ -105,6 +107,19 @@ def write_out(out, result, name: str):
     return out
 
 
+def check_result_dtype(tensor, value, ufunc, name: str) -> None:
+    """As PyTorch: an in-place op may not write a result of a higher category into the tensor
+    (`int_tensor += 1.5`, `int_tensor /= 2`, `bool_tensor += 1`); a lower one is cast."""
+    result = arith.result_type(tensor._data, value)
+    if result is None:
+        return
+    if ufunc is np.true_divide and result.kind != "f":
+        result = dtypes.get_default_dtype()
+    if not arith.can_cast(result, tensor._data.dtype):
+        raise RuntimeError(f"{name}: result type {result} can't be cast to the desired output type "
+                           f"{tensor._data.dtype}")
+
+
 def bump_version(tensor) -> None:
     """Record that the memory behind `tensor` changed (its views and detach()es share the count)."""
     tensor._shared_counter().bump()
@@ -112,7 +127,7 @@ def bump_version(tensor) -> None:
 
 def check_writable(tensor, name: str) -> None:
     array = tensor._data
-    if any(step == 0 and n > 1 for step, n in zip(array.strides, array.shape)):
+    if array.size and any(step == 0 and n > 1 for step, n in zip(array.strides, array.shape)):
         raise RuntimeError(
             f"{name}: unsupported operation: more than one element of the written-to tensor (shape "
             f"{tensor.shape}) refers to a single memory location (an expand()ed tensor). Please clone() "
@@ -156,6 +171,15 @@ def _keep_saved_values(node, tensor, out) -> None:
         if node.saves_output and node.saved and node.saved[-1] is out:
             node.saved = node.saved[:-1] + (memory,)
         node.out_counter = tensor._shared_counter()
+
+
+def _plain(err: Exception) -> type:
+    """The built-in type of `err` to re-raise with a new message (NumPy's own subclasses, such as
+    its casting errors, cannot be built from a message alone)."""
+    for kind in (IndexError, TypeError, ValueError):
+        if isinstance(err, kind):
+            return kind
+    return RuntimeError
 
 
 def _array(value):

@@ -43,9 +43,13 @@ from .serialization import CheckpointError, atomic_write, flatten, from_bytes, t
 from .serialization.objects import resolve_classes
 from .serialization.tree import class_names
 from .tensor import Tensor
+from .utils.safe_io import json_depth, open_regular
 
 TREE_KEY = "memograd.tree"
 FORMAT_KEY = "memograd.format"
+# The structure's JSON nesting: each level is walked by recursion when loading (a saved module
+# takes about four levels per level of submodules).
+MAX_TREE_DEPTH = 200
 FORMAT_VERSIONS = ("1", "2")  # 2 adds whole objects, Parameters, sets, dtypes and shared references
 
 __all__ = ["CheckpointError", "load", "save"]
@@ -61,8 +65,12 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO, pickle_module=None, pickle_p
     """
     _check_pickle_module(pickle_module, "save")
     tree, arrays, version = flatten(obj)
+    tree_text = json.dumps(tree, allow_nan=False)
+    if json_depth(tree_text) > MAX_TREE_DEPTH:  # load would refuse the file: refuse to write it
+        raise ValueError(f"save: the object nests more than {MAX_TREE_DEPTH} levels deep (as JSON); "
+                         "memograd.load would refuse the file")
     # "format": "pt" tells safetensors-aware tools (e.g. Hugging Face loaders) the tensors are a torch-style state_dict.
-    metadata = {"format": "pt", FORMAT_KEY: str(version), TREE_KEY: json.dumps(tree, allow_nan=False)}
+    metadata = {"format": "pt", FORMAT_KEY: str(version), TREE_KEY: tree_text}
     data = to_bytes(arrays, metadata)
     if hasattr(f, "write"):
         f.write(data)
@@ -109,22 +117,28 @@ def _read(f) -> tuple[bytes, str]:
     if hasattr(f, "read"):
         return f.read(), getattr(f, "name", "<file object>")
     where = os.fspath(f)
+    if os.path.isdir(where):
+        raise IsADirectoryError(f"load: {where} is a directory, not a checkpoint file")
     try:
-        with open(where, "rb") as file:
+        # A regular file only: a FIFO or a device is refused at once instead of blocking or never ending.
+        with open_regular(where, "checkpoint file", CheckpointError) as file:
             return file.read(), where
     except FileNotFoundError:
         raise FileNotFoundError(f"load: no such file: {where}") from None
-    except IsADirectoryError:
-        raise IsADirectoryError(f"load: {where} is a directory, not a checkpoint file") from None
 
 
 def _tree(metadata: dict, where: str):
     if metadata.get(FORMAT_KEY, "1") not in FORMAT_VERSIONS:
         raise CheckpointError(f"{where}: written in memograd checkpoint format {metadata[FORMAT_KEY]!r}; "
                               f"this version reads formats {', '.join(map(repr, FORMAT_VERSIONS))}")
+    text = metadata[TREE_KEY]
+    depth = json_depth(text)
+    if depth > MAX_TREE_DEPTH:
+        raise CheckpointError(f"{where}: its {TREE_KEY!r} metadata nests {depth} levels deep; memograd reads at "
+                              f"most {MAX_TREE_DEPTH}")
     try:
-        return json.loads(metadata[TREE_KEY])
-    except (json.JSONDecodeError, RecursionError) as err:
+        return json.loads(text)
+    except (ValueError, RecursionError) as err:  # bad JSON, or an int of over 4300 digits
         raise CheckpointError(f"{where}: its {TREE_KEY!r} metadata is not valid JSON ({err})") from None
 
 

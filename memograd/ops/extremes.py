@@ -52,6 +52,12 @@ def extreme(x, dim, keepdim, pick):
 
 def arg_extreme(x, dim, keepdim, name):
     xp = array_module(x._data)
+    if x._data.size == 0:  # PyTorch's errors (NumPy's would be a bare ValueError)
+        if dim is None:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        (axis,) = reduce.normalize_dims(dim, x.ndim, name)
+        if x.shape[axis] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
     if dim is None:
         out = getattr(xp, name)(x._data)
         return function.Tensor._make(xp.asarray(out, dtype=dtypes.int64).reshape((1,) * x.ndim if keepdim else ()), None)

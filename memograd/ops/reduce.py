@@ -47,7 +47,9 @@ class Reduction(Op):
         return grad_out.reshape(tuple(shape))
 
     def count(ctx) -> int:
-        return math.prod(ctx.in_shape[a] for a in ctx.axes)
+        """How many elements each output reduces (at least 1: an empty group has no element
+        for a gradient to reach, so any finite scale is right, and 1/0 must not raise)."""
+        return max(math.prod(ctx.in_shape[a] for a in ctx.axes), 1)
 
     def shaped(ctx, out_kept):
         """A result computed with keepdims=True, in the shape the op returns. Ops that save
@@ -130,6 +132,8 @@ def others_product(x, axes: tuple):
     """For each element, the product of all the others in its reduction group: the
     derivative of prod, correct even where x has zeros (so no division)."""
     xp = array_module(x)
+    if x.size == 0:  # nothing to differentiate (and the cumulative products below need an element)
+        return xp.ones_like(x)
     moved = xp.moveaxis(x, axes, tuple(range(-len(axes), 0)))
     flat = moved.reshape(moved.shape[: moved.ndim - len(axes)] + (-1,))
     ones = xp.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
@@ -149,8 +153,12 @@ class Extreme(Reduction):
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
         axes = ctx.setup(x, dim, keepdim, "a" + ctx.pick)
-        if x.size == 0:
-            raise ValueError(f"a{ctx.pick}: cannot reduce an empty tensor")
+        empty = [a for a in axes if x.shape[a] == 0]
+        if empty or (x.size == 0 and not axes):  # PyTorch's errors: an extreme of nothing is undefined
+            if dim is None or not axes:
+                raise RuntimeError(f"a{ctx.pick}(): Expected reduction dim to be specified for input.numel() == 0. "
+                                   "Specify the reduction dim with the 'dim' argument.")
+            raise IndexError(f"a{ctx.pick}(): Expected reduction dim {empty[0]} to have non-zero size.")
         out = getattr(x, ctx.pick)(axis=axes, keepdims=True)
         hits = x == out
         ctx.save_for_backward((hits / hits.sum(axis=axes, keepdims=True)).astype(x.dtype))

@@ -15,6 +15,10 @@ class Softmax(Op):
     def forward(ctx, x, dim):
         ctx.axis = dim % max(x.ndim, 1) if x.ndim else None
         xp = array_module(x)
+        if x.size == 0:  # an empty dim has no maximum to shift by, and nothing to normalise
+            out = x.copy()
+            ctx.save_for_backward(out)
+            return out
         out = xp.exp(x - x.max(axis=ctx.axis, keepdims=True))
         out /= out.sum(axis=ctx.axis, keepdims=True)
         ctx.save_for_backward(out)
@@ -40,6 +44,10 @@ class LogSoftmax(Op):
     def forward(ctx, x, dim):
         ctx.axis = dim % max(x.ndim, 1) if x.ndim else None
         xp = array_module(x)
+        if x.size == 0:  # as Softmax
+            out = x.copy()
+            ctx.save_for_backward(out)
+            return out
         shifted = x - x.max(axis=ctx.axis, keepdims=True)
         out = shifted - xp.log(xp.exp(shifted).sum(axis=ctx.axis, keepdims=True))
         ctx.save_for_backward(out)

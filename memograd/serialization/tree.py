@@ -109,7 +109,10 @@ class _Flattener:
             return [self.encode(v, path + (i,)) for i, v in enumerate(obj)]
         if isinstance(obj, (set, frozenset)):
             tag = "$set" if isinstance(obj, set) else "$frozenset"
-            return self._v2({tag: [self.encode(v, path + (i,)) for i, v in enumerate(obj)]})
+            # A set's order depends on string hashing, which changes per process: sort it, so the
+            # same content always gives the same file.
+            items = sorted(obj, key=lambda v: (type(v).__name__, repr(v)))
+            return self._v2({tag: [self.encode(v, path + (i,)) for i, v in enumerate(items)]})
         if all(isinstance(k, str) and not k.startswith("$") for k in obj):
             return {k: self.encode(v, path + (k,)) for k, v in obj.items()}
         return {"$dict": [[self.encode(k, path + ("key",)), self.encode(v, path + (k,))] for k, v in obj.items()]}

@@ -56,16 +56,16 @@ class ArithmeticMethods:
         return unary.Abs.apply(self)
 
     def __floordiv__(self, other):
-        return _no_grad_binary(np.floor_divide, self, other)
+        return _division(np.floor_divide, self, other)
 
     def __rfloordiv__(self, other):
-        return _no_grad_binary(np.floor_divide, other, self)
+        return _division(np.floor_divide, other, self)
 
     def __mod__(self, other):
-        return rounding.remainder(self, other)
+        return _remainder(self, other)
 
     def __rmod__(self, other):
-        return rounding.remainder(other, self)
+        return _remainder(other, self)
 
     def add(self, other, alpha=1):
         return self + (other if alpha == 1 else other * alpha)
@@ -205,6 +205,26 @@ def _data(x):
 
 def _scaled(other, alpha):
     return _data(other) * alpha
+
+
+def _division(ufunc, a, b):
+    """`//` and `%` (no gradient) in PyTorch's result dtype. An integer division by zero raises,
+    as in PyTorch (NumPy would warn and return 0); a float one gives inf or nan silently."""
+    x, y = _data(a), _data(b)
+    target = arith.result_type(x, y)
+    if target is not None and target.kind in "biu" and not np.all(y):
+        raise RuntimeError(f"ZeroDivisionError: integer {ufunc.__name__} by zero")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _make(arith.promote(ufunc(x, y), x, y))
+
+
+def _remainder(a, b):
+    """`%`: differentiable for floats (rounding.remainder); an integer one goes through _division,
+    so that an integer remainder by zero raises as in PyTorch."""
+    target = arith.result_type(_data(a), _data(b))
+    if target is not None and target.kind in "biu":
+        return _division(np.remainder, a, b)
+    return rounding.remainder(a, b)
 
 
 def _no_grad_binary(ufunc, a, b):

@@ -31,6 +31,12 @@ def load_run_data(spec: str):
     data = load_dataset(spec)
     x_train, y_train = data.train.tensors
     x_test, y_test = data.test.tensors
+    for split, x in (("training", x_train), ("test", x_test)):
+        if len(x) == 0:
+            raise ValueError(f"dataset {spec!r} has no {split} examples")
+        bad = int(np.size(x._data) - np.count_nonzero(np.isfinite(x._data)))
+        if bad:
+            raise ValueError(f"dataset {spec!r}: its {split} inputs hold {bad} NaN or infinite values")
     standardize = Standardizer(x_train.numpy())
     data = replace(data, train=TensorDataset(from_numpy(standardize(x_train.numpy())), y_train),
                    test=TensorDataset(from_numpy(standardize(x_test.numpy())), y_test))

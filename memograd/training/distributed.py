@@ -105,8 +105,11 @@ def share_cores() -> None:
     threadpool_limits(max(1, (os.cpu_count() or 1) // processes_here), user_api="blas")
 
 
-def load_bytes(data: bytes):
-    """A checkpoint read from the bytes rank 0 broadcast (see memograd.load)."""
+def load_bytes(data: bytes, where: str = "<checkpoint from rank 0>"):
+    """A checkpoint read from the bytes rank 0 broadcast (see memograd.load); errors name `where`,
+    the file they were read from."""
     from .. import load
 
-    return load(io.BytesIO(data))
+    stream = io.BytesIO(data)
+    stream.name = where  # memograd.load names the file in its errors
+    return load(stream)

@@ -6,8 +6,10 @@ from pathlib import Path
 import numpy as np
 
 from .. import load, no_grad, tensor
+from .checks import LOAD_ERRORS, check_memory, check_weights
 from .config import TrainConfig
 from .data import load_run_data
+from .inputs import read_input
 from .metrics import confusion_matrix, infer, precision_recall, softmax
 from .models import build_model
 from .plots import plot_confusion
@@ -22,11 +24,13 @@ def load_run(run_dir: str | Path):
     config = TrainConfig.load(run_dir / CONFIG)
     if not (run_dir / MODEL).exists():
         raise FileNotFoundError(f"{run_dir / MODEL} is missing: the run has not finished an epoch")
+    weights = check_weights(load(run_dir / MODEL), str(run_dir / MODEL))
     data, standardize = load_run_data(config.dataset)
+    check_memory(config, data.input_shape, data.num_classes, 1)
     model = build_model(config, data.input_shape, data.num_classes)
     try:
-        model.load_state_dict(load(run_dir / MODEL))
-    except (KeyError, RuntimeError, ValueError) as err:
+        model.load_state_dict(weights)
+    except LOAD_ERRORS as err:
         raise ValueError(f"{run_dir / MODEL} does not fit the model described by {run_dir / CONFIG}: {err}") from None
     model.eval()
     return config, data, standardize, model
@@ -65,54 +69,16 @@ def evaluate(run_dir: str | Path) -> dict:
     return {"accuracy": accuracy, "loss": loss, "confusion": counts, "precision": precision, "recall": recall}
 
 
-def read_input(path: str | Path, input_shape: tuple) -> np.ndarray:
-    """A batch of inputs shaped for the model, from .npy, .npz (its first array) or an image."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist")
-    suffix = path.suffix.lower()
-    if suffix == ".npy":
-        array = np.load(path, allow_pickle=False)
-    elif suffix == ".npz":
-        with np.load(path, allow_pickle=False) as archive:
-            if not archive.files:
-                raise ValueError(f"{path} holds no arrays")
-            array = archive[archive.files[0]]
-    else:
-        array = read_image(path, input_shape)
-    array = np.asarray(array, dtype=np.float32)
-    size = int(np.prod(input_shape))
-    if array.size % size:
-        raise ValueError(f"{path}: an array of shape {array.shape} cannot be read as inputs of shape {input_shape}")
-    return array.reshape((-1,) + tuple(input_shape))
-
-
-def read_image(path: Path, input_shape: tuple) -> np.ndarray:
-    """A grayscale image resized to the model's input and scaled to [0, 1]; dark-on-light
-    images are inverted, since the built-in digits are light strokes on black."""
-    try:
-        from PIL import Image, UnidentifiedImageError
-    except ImportError:  # pragma: no cover - Pillow comes with matplotlib
-        raise RuntimeError("reading images needs Pillow: pip install pillow") from None
-    if len(input_shape) != 3:
-        raise ValueError(f"{path}: this model takes inputs of shape {input_shape}, not images; give an .npy file")
-    _, height, width = input_shape
-    try:
-        image = Image.open(path).convert("L").resize((width, height))
-    except UnidentifiedImageError:
-        raise ValueError(f"{path} is not an image, .npy or .npz file") from None
-    array = np.asarray(image, dtype=np.float32) / 255.0
-    if array.mean() > 0.5:
-        array = 1.0 - array
-    return array[None]
-
-
 def predict(run_dir: str | Path, input_path: str | Path) -> np.ndarray:
     """Print the predicted class and its probabilities for each input; return the probabilities."""
     _, data, standardize, model = load_run(run_dir)
-    x = standardize(read_input(input_path, data.input_shape).reshape(-1, *data.input_shape))
+    x = standardize(read_input(input_path, data.input_shape))
     with no_grad():
-        probabilities = softmax(model(tensor(x)).numpy())
+        logits = model(tensor(x)).numpy()
+    if not np.isfinite(logits).all():
+        raise ValueError(f"{input_path}: the model's output is NaN or infinite for these inputs (values far outside "
+                         "the range it was trained on?)")
+    probabilities = softmax(logits)
     names = class_names(data)
     for i, p in enumerate(probabilities):
         best = int(p.argmax())

@@ -8,7 +8,6 @@ Under `mpiexec -n N` the run is data-parallel (see training/distributed.py): --b
 per process, and the run ends with the weights of one process with batch N * --batch-size."""
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -17,15 +16,30 @@ from .. import load, manual_seed, optim, save
 from ..nn import functional as F
 from ..random import Generator, get_rng_state, set_rng_state
 from ..utils.data import DataLoader, random_split
+from .checks import LOAD_ERRORS, check_checkpoint, check_like, check_memory
 from .config import TrainConfig
 from .data import load_run_data
 from .distributed import Team, load_bytes
+from .divergence import TrainingDiverged, check_step
 from .metrics import infer
 from .models import build_model
 from .plots import plot_curves
+from .run_folder import (
+    CHECKPOINT,
+    CONFIG,
+    CURVES,
+    METRICS,
+    MODEL,
+    check_new_run,
+    read_resume_state,
+    rewrite_metrics,
+    start_run_folder,
+)
 
-CONFIG, MODEL, CHECKPOINT, METRICS, CURVES = (
-    "config.json", "model.safetensors", "checkpoint.safetensors", "metrics.jsonl", "curves.png")
+# Schedules whose shape depends on the number of epochs: rebuilt when --resume changes --epochs.
+EPOCH_SHAPED_SCHEDULERS = ("step", "cosine", "onecycle")
+
+__all__ = ["Run", "TrainingDiverged", "train"]
 
 
 def make_optimizer(config: TrainConfig, params) -> optim.Optimizer:
@@ -67,11 +81,15 @@ class Run:
         self.data, _ = load_run_data(config.dataset)
         self.train_set, self.val_set = random_split(
             self.data.train, [1 - config.val_fraction, config.val_fraction], generator=Generator(config.seed))
+        if len(self.train_set) == 0 or len(self.val_set) == 0:
+            raise ValueError(f"dataset {config.dataset!r} has {len(self.data.train)} training examples: too few to "
+                             "split into training and validation sets")
+        check_memory(config, self.data.input_shape, self.data.num_classes, len(self.train_set))
         self.model = build_model(config, self.data.input_shape, self.data.num_classes)
         self.trained = self.team.wrap(self.model)  # what training calls: the model, or DDP around it
         self.optimizer = make_optimizer(config, self.model.parameters())
-        steps = -(-len(self.train_set) // self.global_batch)
-        self.scheduler, self.per_batch = make_scheduler(config, self.optimizer, steps)
+        self.steps_per_epoch = -(-len(self.train_set) // self.global_batch)
+        self.scheduler, self.per_batch = make_scheduler(config, self.optimizer, self.steps_per_epoch)
         self.epoch = 0  # epochs completed
 
     @property
@@ -95,35 +113,79 @@ class Run:
             "rng": get_rng_state(),
         }, self.dir / CHECKPOINT)
 
-    def load_checkpoint(self, state: dict | None = None) -> None:
-        state = load(self.dir / CHECKPOINT) if state is None else state
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        if self.scheduler is not None and state.get("scheduler") is not None:
+    def load_checkpoint(self, data: bytes | None = None, rebuild_schedule: bool = False,
+                        max_epoch: int | None = None) -> None:
+        """Restore the run from its checkpoint (the file, or its bytes as rank 0 read and sent
+        them), each part checked against what this run's config makes (errors name the file and
+        the part). With `rebuild_schedule` (--epochs changed and the schedule depends on it), the
+        schedule is this config's, advanced to the checkpoint's epoch."""
+        path = self.dir / CHECKPOINT
+        where = str(path)
+        state = load(path) if data is None else load_bytes(data, where)
+        state = check_checkpoint(state, where, self.config.epochs if max_epoch is None else max_epoch)
+        if state["epoch"] > self.config.epochs:
+            raise ValueError(f"--resume {self.dir}: --epochs {self.config.epochs} is fewer than the {state['epoch']} "
+                             "epochs the run has already trained")
+        check_like(self.optimizer.state_dict()["param_groups"], state["optimizer"]["param_groups"],
+                   f"{where} (optimizer)", "param_groups")
+        if (state["scheduler"] is None) != (self.scheduler is None):
+            raise ValueError(f"{where}: its scheduler entry does not match --scheduler {self.config.scheduler} "
+                             f"in {self.dir / CONFIG}")
+        if self.scheduler is not None:  # checked even when rebuilt: a damaged file is reported, not skipped
+            check_like(self.scheduler.state_dict(), state["scheduler"], f"{where} (scheduler)")
+        for part, restore in (("model weights do", lambda: self.model.load_state_dict(state["model"])),
+                              ("optimizer state does", lambda: self.optimizer.load_state_dict(state["optimizer"])),
+                              ("random generator state does", lambda: set_rng_state(state["rng"]))):
+            try:
+                restore()
+            except LOAD_ERRORS as err:
+                raise ValueError(f"{where}: its {part} not fit the run described by {self.dir / CONFIG}: "
+                                 f"{err}") from None
+        self.epoch = state["epoch"]
+        if self.scheduler is None:
+            return
+        if rebuild_schedule:
+            steps = self.epoch * (self.steps_per_epoch if self.per_batch else 1)
+            self.scheduler.step(steps)  # the closed form at that step: no replay of the old schedule
+            return
+        try:
             self.scheduler.load_state_dict(state["scheduler"])
-        self.epoch = int(state["epoch"])
-        set_rng_state(state["rng"])
+        except LOAD_ERRORS as err:
+            raise ValueError(f"{where}: its scheduler state does not fit: {err}") from None
 
 
-def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, quiet: bool = False,
-          diagnose: bool = False, tensorboard: str | Path | None = None, distributed: bool | None = None) -> dict:
+def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False, quiet: bool = False,
+          diagnose: bool = False, tensorboard: str | Path | None = None, changes: dict | None = None,
+          distributed: bool | None = None) -> dict:
     """Train (or resume) the run in `run_dir`; returns the final metrics. With `tensorboard`,
     each epoch's losses, accuracies and learning rate also go to event files in that folder.
+
+    Resuming, `changes` holds the settings given again as flags: more --epochs continue the
+    run; any other setting that differs is refused (see checks.resume_config). Training stops
+    with TrainingDiverged when a loss or gradient becomes NaN/inf, keeping the last checkpoint.
     `distributed`: None trains data-parallel when started under an MPI launcher with several
-    processes; False forces a single-process run."""
+    processes; False forces a single-process run. Rank 0 alone reads and writes the run folder."""
     run_dir = Path(run_dir)
     team = Team.join(distributed)
     quiet = quiet or not team.is_main
     if resume:
-        config, checkpoint, records = team.from_main(lambda: read_resume_state(run_dir))
+        config, saved, checkpoint, records = team.from_main(
+            lambda: read_resume_state(run_dir, changes or {}, tensorboard))
     else:
-        team.from_main(lambda: start_run_folder(run_dir, config))
-    run = Run(config, run_dir, team)
+        team.from_main(lambda: check_new_run(run_dir, tensorboard))
+    run = Run(config, run_dir, team)  # loads and checks the data, and that the model fits in memory
     if resume:
-        run.load_checkpoint(load_bytes(checkpoint))
+        rebuild = config.epochs != saved.epochs and config.scheduler in EPOCH_SHAPED_SCHEDULERS
+        run.load_checkpoint(checkpoint, rebuild_schedule=rebuild, max_epoch=saved.epochs)
         records = records[: run.epoch]
-        say(quiet, f"resuming {run_dir} after epoch {run.epoch} of {config.epochs}")
+        if config.epochs != saved.epochs:
+            team.from_main(lambda: config.save(run_dir / CONFIG))
+        note = f" (--epochs {saved.epochs} -> {config.epochs}" + (
+            f"; the {config.scheduler} schedule now spans {config.epochs} epochs)" if rebuild else ")")
+        say(quiet, f"resuming {run_dir} after epoch {run.epoch} of {config.epochs}"
+                   + (note if config.epochs != saved.epochs else ""))
     else:
+        team.from_main(lambda: start_run_folder(run_dir, config))  # only now: a refused run leaves no folder
         records = []
         processes = f" on {team.size} processes (batch {config.batch_size} each)" if team.size > 1 else ""
         say(quiet, f"training {config.model} on {config.dataset}{processes}: {len(run.train_set)} train, "
@@ -167,20 +229,6 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, quiet:
     return team.from_main(lambda: result)
 
 
-def start_run_folder(run_dir: Path, config: TrainConfig) -> None:
-    run_dir.mkdir(parents=True, exist_ok=True)
-    config.save(run_dir / CONFIG)
-    (run_dir / METRICS).write_text("")
-
-
-def read_resume_state(run_dir: Path) -> tuple:
-    """(config, the checkpoint file's bytes, the metrics so far) of the run in `run_dir`."""
-    config = TrainConfig.load(run_dir / CONFIG)
-    if not (run_dir / CHECKPOINT).exists():
-        raise FileNotFoundError(f"{run_dir / CHECKPOINT} is missing: nothing to resume in {run_dir}")
-    return config, (run_dir / CHECKPOINT).read_bytes(), read_metrics(run_dir / METRICS)
-
-
 def train_follower(run: Run) -> dict:
     """A process other than rank 0: train its share, take the validation figures and the final
     result from rank 0 (which alone evaluates and writes)."""
@@ -196,31 +244,39 @@ def train_epoch(run: Run, quiet: bool, monitor=None) -> dict:
     batches = run.loader(run.epoch)
     progress = progress_bar(batches, run.epoch + 1, run.config.epochs, quiet)
     total, count, correct = 0.0, 0, 0
-    for x, y in progress:
-        if team.size > 1:
-            global_count = len(y)
-            part = team.share(global_count)
-            x, y = x[part], y[part]
-        logits = model(x)
-        if team.size == 1:
-            loss = F.cross_entropy(logits, y, label_smoothing=run.config.label_smoothing)  # forward: the loss now
-        else:  # this share's part of the global batch's mean; DDP averages over the processes
-            loss_sum = F.cross_entropy(logits, y, reduction="sum", label_smoothing=run.config.label_smoothing)
-            loss = loss_sum * (team.size / global_count)
-        optimizer.zero_grad()
-        loss.backward()                                # backprop: d(loss)/d(every parameter)
-        if monitor is not None:
-            monitor.step()
-        optimizer.step()                               # gradient descent
-        if monitor is not None:
-            monitor.after_update()
-        if run.per_batch:
-            run.scheduler.step()
-        total += loss.item() * len(y) if team.size == 1 else loss_sum.item()
-        count += len(y)
-        correct += int((logits.argmax(1) == y).sum().item())  # over the epoch, in train mode
-        if hasattr(progress, "set_postfix"):
-            progress.set_postfix(loss=f"{total / max(count, 1):.4f}", refresh=False)
+    try:
+        for step, (x, y) in enumerate(progress, start=1):
+            if team.size > 1:
+                global_count = len(y)
+                part = team.share(global_count)
+                x, y = x[part], y[part]
+            logits = model(x)
+            if team.size == 1:
+                loss = F.cross_entropy(logits, y, label_smoothing=run.config.label_smoothing)  # forward: the loss now
+            else:  # this share's part of the global batch's mean; DDP averages over the processes
+                loss_sum = F.cross_entropy(logits, y, reduction="sum", label_smoothing=run.config.label_smoothing)
+                loss = loss_sum * (team.size / global_count)
+            optimizer.zero_grad()
+            loss.backward()                                # backprop: d(loss)/d(every parameter)
+            value = loss.item() if team.size == 1 else loss_sum.item() / max(len(y), 1)  # this share's mean
+            # NaN/inf: stop before the update spreads it. The gradients are the same on every
+            # process (DDP averaged them); a non-finite loss on one aborts the job from the CLI.
+            check_step(run, value, step)
+            if monitor is not None:
+                monitor.step()
+            optimizer.step()                               # gradient descent
+            if monitor is not None:
+                monitor.after_update()
+            if run.per_batch:
+                run.scheduler.step()
+            total += value * len(y) if team.size == 1 else loss_sum.item()
+            count += len(y)
+            correct += int((logits.argmax(1) == y).sum().item())  # over the epoch, in train mode
+            if hasattr(progress, "set_postfix"):
+                progress.set_postfix(loss=f"{total / max(count, 1):.4f}", refresh=False)
+    finally:
+        if hasattr(progress, "close"):
+            progress.close()  # clear the bar before any error message
     total, count, correct = team.sum([total, count, correct])
     val_loss, val_accuracy = team.from_main(lambda: validate(run))
     lr = optimizer.param_groups[0]["lr"]
@@ -269,16 +325,3 @@ def progress_bar(batches, epoch: int, epochs: int, quiet: bool):
 def say(quiet: bool, message: str) -> None:
     if not quiet:
         print(message, flush=True)
-
-
-def read_metrics(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def rewrite_metrics(path: Path, records: list[dict]) -> None:
-    """metrics.jsonl holds exactly the completed epochs (rewritten atomically)."""
-    tmp = Path(str(path) + ".tmp")
-    tmp.write_text("".join(json.dumps(r) + "\n" for r in records))
-    tmp.replace(path)

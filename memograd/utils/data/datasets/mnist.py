@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...safe_io import open_regular
 from .idx import IDXError, read_idx
 from .splits import DatasetSplits, from_arrays
 
@@ -29,8 +30,13 @@ def _find(root: Path, stem: str, subdirs: tuple[str, ...]) -> Path:
     folders = [root] + [root / sub for sub in subdirs]
     for folder in folders:
         for name in _candidates(stem):
-            if (folder / name).is_file():
-                return folder / name
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+            if os.path.lexists(candidate) and not candidate.is_dir():
+                # A FIFO, a device, a dangling or looping link: name it rather than say "missing".
+                with open_regular(candidate, "IDX file", IDXError):
+                    pass  # raises, naming what the path is
     raise FileNotFoundError(
         f"missing {stem!r}: none of {_candidates(stem)} found in {', '.join(str(f) for f in folders)}; "
         f"expected the four files {sorted(FILE_STEMS.values())} (raw or .gz)"
@@ -50,6 +56,9 @@ def _load(name: str, path: str | os.PathLike, subdirs: tuple[str, ...], class_na
         if len(images) != len(labels):
             raise IDXError(f"{files[f'{split}_labels']}: {len(labels)} labels for {len(images)} images "
                            f"in {files[f'{split}_images']}")
+        if labels.dtype.kind not in "iu":
+            raise IDXError(f"{files[f'{split}_labels']}: labels must be integers, found IDX values of type "
+                           f"{labels.dtype}")
         if labels.size and (labels.min() < 0 or labels.max() >= len(class_names)):
             raise IDXError(f"{files[f'{split}_labels']}: labels must lie in 0..{len(class_names) - 1}")
         parts[split] = ((images.astype(np.float32) / 255.0)[:, None], labels)
