@@ -21,18 +21,28 @@ finite-difference check and a PyTorch parity case (tests/op_cases.py).
     activation Erf Gelu LeakyRelu Softplus
     losses    CrossEntropy (softmax + cross-entropy, fused) ClassCrossEntropy (the same, class
               indices without weights or smoothing) BinaryCrossEntropy
+    fused     (one op for what a composition of the ops above computes, with the same values
+              and gradients; the composition is their graph rule, see fused.py)
+      gelu           FusedGelu (GELU keeping Phi(x) for the backward)
+      attention      ScaledDotProductAttention
+      normalization  LayerNorm
+      recurrent      LSTMSequence (an LSTM layer's run over a sequence)
 
 Backward rules may only use operators and the helpers of `dual`, so that each rule runs on
 arrays (plain backprop) and on tensors (`create_graph=True`) alike.
 """
 from .activation import Erf, Gelu, LeakyRelu, Softplus
+from .attention import ScaledDotProductAttention
 from .arith import Add, Div, MatMul, Maximum, Minimum, Mul, Neg, Pow, Sub
 from .conv import Conv2d, ConvGradInput, ConvGradWeight
 from .convert import Assign, Cast, Clone
+from .gelu import FusedGelu
 from .indexing import GetItem, IndexAdd, IndexPut, View
 from .linear import Linear
 from .losses import BinaryCrossEntropy, ClassCrossEntropy, CrossEntropy
+from .normalization import LayerNorm
 from .pool import MaxPool2d, WindowSpread, WindowSum
+from .recurrent import LSTMSequence
 from .reduce import Amax, Amin, LogSumExp, Mean, Norm, Prod, SelectAlong, Std, Sum, Var
 from .select import Where
 from .shape import Cat, Expand, Pad, Permute, Repeat, Reshape, Stack
@@ -50,4 +60,5 @@ ALL_OPS = (
     GetItem, View, IndexAdd, IndexPut, Where, Softmax, LogSoftmax, Clone, Cast, Assign,
     Linear, Conv2d, ConvGradInput, ConvGradWeight, MaxPool2d, WindowSum, WindowSpread,
     Erf, Gelu, LeakyRelu, Softplus, CrossEntropy, ClassCrossEntropy, BinaryCrossEntropy,
+    FusedGelu, ScaledDotProductAttention, LayerNorm, LSTMSequence,
 )
