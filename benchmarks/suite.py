@@ -285,7 +285,8 @@ def framework_steps(make_step, make_model, arrays, load, data, compiled: bool) -
         model = make_model(mg)
         step = steps[COMPILED] = compiled_step(make_step(mg, model, *(mg.from_numpy(a.copy()) for a in data)))
         step.warm_up()
-        load(mg, model, arrays)
+        load(mg, model, arrays)  # the warm-up trained it: back to the shared start, optimizer state too
+        step.opt.state.clear()
         if hasattr(step, "reset_state"):
             step.reset_state()
     return steps
