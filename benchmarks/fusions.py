@@ -132,6 +132,7 @@ def main(argv=None) -> None:
     clock = time.process_time if args.cpu_time else time.perf_counter
     load = OtherLoad()
     print("machine:", machine_line(torch))
+    print("malloc keeps freed memory:", mg.backend.retain_freed_memory())
     for workload in (w.strip().upper() for w in args.only.split(",")):
         measure(workload, args.repeats, {"W6": 1, "W7": 2, "CNN": 5}[workload], clock)
     share = load.share()

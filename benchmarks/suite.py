@@ -19,7 +19,7 @@ W4 (seconds); `--only W1,W3,W4` prints them under the summary table with issue 2
 With --compiled, W1, W3, CNN, W6 and W7 also time memograd through `memograd.compile` (recorded,
 then replayed as a flat program of NumPy calls): a fourth implementation, "memograd compiled".
 
-Usage: python benchmarks/suite.py [--quick] [--only W1,W3] [--compiled] [--markdown]"""
+Usage: python benchmarks/suite.py [--quick] [--only W1,W3] [--compiled] [--markdown] [--cpu-time] [--system-malloc]"""
 from __future__ import annotations
 
 import argparse
@@ -52,6 +52,7 @@ W2_SIZES, W2_BATCH = (784, 2048, 2048, 10), 1024
 DEEP, DEEPEST = 100_000, 1_000_000
 TARGET_BWD_FWD = 2.2
 SETTLE = 0.15  # seconds each implementation runs untimed before its timed calls (see common.settle)
+CLOCK = time.perf_counter  # time.process_time with --cpu-time
 
 
 def libs() -> dict:
@@ -143,7 +144,7 @@ def run_w1(quick: bool, compiled: bool = False) -> list:
     steps = mlp_steps(W1_SIZES, W1_BATCH, compiled)
     print("\nW1: MLP 784-512-512-10, batch 128, float32, one SGD step")
     ok = check_agreement("losses of the first two steps", first_losses(steps))
-    samples = time_samples(steps, repeats=8 if quick else 30, inner=10, warmup=3, settle_s=SETTLE)
+    samples = time_samples(steps, repeats=8 if quick else 30, inner=10, warmup=3, settle_s=SETTLE, clock=CLOCK)
     med = print_times("W1 step", samples, "ms", 1e3)
     print_phases(steps, repeats=20 if quick else 100)
     row = Row("W1 MLP step", "ms", {k: v * 1e3 for k, v in med.items()}, "<=1.0x PT, <=1.05x NP")
@@ -159,7 +160,7 @@ def run_w2(quick: bool, compiled: bool = False) -> list:
     print("\nW2: MLP 784-2048-2048-10, batch 1024, float32, one SGD step")
     ok = check_agreement("losses of the first two steps", first_losses(steps))
     med = print_times("W2 step", time_samples(steps, repeats=3 if quick else 10, inner=1 if quick else 2, warmup=1,
-                                                 settle_s=SETTLE), "ms", 1e3)
+                                                 settle_s=SETTLE, clock=CLOCK), "ms", 1e3)
     peak_gflops = max(peak_gflops, peak.matmul_peak_gflops(2048, repeats=5 if quick else 10))
     print(f"\n  machine float32 matmul peak: {peak_gflops:.1f} GFLOP/s (2048x2048x2048 np.matmul, "
           "best of the samples taken before and after the step timings)")
@@ -190,7 +191,7 @@ def run_w3(quick: bool, compiled: bool = False) -> list:
     cands["numpy"] = chain.small_chain_numpy(x0)
     print(f"\nW3: {chain.CHAIN} chained elementwise ops on {chain.N_SMALL} elements, fwd+bwd")
     check_agreement("outputs and input gradients", {k: chain.as_numpy(f()) for k, f in cands.items()})
-    samples = time_samples(cands, repeats=10 if quick else 60, inner=5, settle_s=0.02)
+    samples = time_samples(cands, repeats=10 if quick else 60, inner=5, settle_s=0.02, clock=CLOCK)
     per_op = {k: [t / chain.CHAIN for t in v] for k, v in samples.items()}
     med = print_times("W3 per op", per_op, "us", 1e6)
     row = Row("W3 elementwise chain", "us/op", {k: v * 1e6 for k, v in med.items()}, "<=1.0x PT")
@@ -295,7 +296,8 @@ def framework_steps(make_step, make_model, arrays, load, data, compiled: bool) -
 def timed_row(label: str, title: str, steps: dict, quick: bool, target: str, repeats: tuple, inner: int) -> Row:
     print(title)
     ok = check_agreement("losses of the first two steps", first_losses(steps))
-    samples = time_samples(steps, repeats=repeats[0] if quick else repeats[1], inner=inner, warmup=2, settle_s=SETTLE)
+    samples = time_samples(steps, repeats=repeats[0] if quick else repeats[1], inner=inner, warmup=2, settle_s=SETTLE,
+                           clock=CLOCK)
     med = print_times(f"{label.split()[0]} step", samples, "ms", 1e3)
     row = Row(label, "ms", {k: v * 1e3 for k, v in med.items()}, target)
     if not ok:
@@ -396,20 +398,33 @@ def main(argv=None) -> None:
     parser.add_argument("--compiled", action="store_true",
                         help=f"add '{COMPILED}' (memograd.compile, replayed) to W1, W3, CNN, W6 and W7")
     parser.add_argument("--markdown", action="store_true", help="print the summary table as Markdown")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time with this process's CPU time instead of wall time (for a machine other "
+                             "processes load; meaningful with OPENBLAS_NUM_THREADS=1, which PyTorch then follows)")
+    parser.add_argument("--system-malloc", action="store_true",
+                        help="leave glibc's malloc as configured (by default the suite calls "
+                             "memograd.backend.retain_freed_memory(), for every implementation in this process)")
     args = parser.parse_args(argv)
     chosen = [w.strip().upper() for w in args.only.split(",") if w.strip()]
     unknown = [w for w in chosen if w not in RUNNERS]
     if unknown:
         parser.error(f"unknown workload(s) {unknown}; choose from {', '.join(WORKLOADS)}")
 
+    global CLOCK
+    CLOCK = time.process_time if args.cpu_time else time.perf_counter
     started, load = time.perf_counter(), OtherLoad()
     print("machine:", machine_line(torch))
+    if not args.system_malloc:
+        kept = mg.backend.retain_freed_memory()
+        print(f"malloc: freed memory {'kept for reuse (memograd.backend.retain_freed_memory)' if kept else 'as the system does'}"
+              " for all implementations in this process")
     print(f"memograd {getattr(mg, '__version__', '?')} from {os.path.dirname(mg.__file__)}")
     note = blas_env_note()
     if note:
         print(f"note: OpenBLAS/threading variables are set in the environment ({note}); left unchanged")
     if torch is None:
         print("note: PyTorch is not installed; its columns stay empty")
+    print(f"clock: {'CPU time of this process (--cpu-time)' if args.cpu_time else 'wall time'}")
     print(f"mode: {'quick' if args.quick else 'full'}; timings interleave the implementations (each runs untimed for "
           f"{SETTLE} s before its timed calls) and report medians")
     rows = []

@@ -69,8 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     if args.command == "train":
+        from .backend import retain_freed_memory
         from .training import TrainConfig, train
 
+        retain_freed_memory()  # a training process reuses its freed arrays (no page faults per step)
         if args.resume:
             train(TrainConfig(), args.resume, resume=True, quiet=args.quiet, diagnose=args.diagnose,
                   tensorboard=args.tensorboard)
