@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 import memograd as mg
+from memograd.nn import functional as F
 from memograd.nn.layers import rnn as rnn_layers
 from memograd.ops import activation, attention, conv, erf_float32, normalization
 from memograd.ops import gelu as gelu_ops
@@ -44,8 +45,16 @@ def stepwise_lstm(x_proj, h0, c0, w_hh, b_hh=None, reverse=False):
     return output, state
 
 
+def linear_any_rank(input, weight, bias=None):
+    """F.linear before it multiplied 2-D rows: the op on (..., in) as it stands."""
+    from memograd.ops.linear import linear
+
+    return linear(input, weight, bias)
+
+
 # idea -> [(object, attribute, the old value)]
 IDEAS = {
+    "F.linear on 2-D rows": [(F, "linear", linear_any_rank)],
     "fused attention op": [(attention, "attention", attention.composed_attention)],
     "fused layer_norm op": [(normalization, "layer_norm", normalization.composed_layer_norm)],
     "fused GELU op (keeps Phi)": [(gelu_ops, "gelu", activation.Gelu.apply)],
@@ -56,8 +65,8 @@ IDEAS = {
                                 (conv, "conv2d_grad_weight_array", legacy_conv.conv2d_grad_weight_array)],
 }
 USES = {
-    "W6": ["fused attention op", "fused layer_norm op", "fused GELU op (keeps Phi)", "float32 rational erf"],
-    "W7": ["fused LSTM sequence op"],
+    "W6": ["F.linear on 2-D rows", "fused attention op", "fused layer_norm op", "fused GELU op (keeps Phi)", "float32 rational erf"],
+    "W7": ["F.linear on 2-D rows", "fused LSTM sequence op"],
     "CNN": ["channels-last conv GEMM"],
 }
 

@@ -65,6 +65,11 @@ def _unbatched(x: Tensor, fn, batched_ndim: int = 4):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, one fused op. weight is (out_features, in_features)."""
+    if input.ndim > 2:
+        # (L, N, in) as (L*N, in): NumPy runs a 3-D @ 2-D product as one GEMM per leading
+        # index, 1.5 times slower than one GEMM on the rows when they are few (LSTM: N = 20).
+        rows = _linear.linear(input.reshape(-1, input.shape[-1]), weight, bias)
+        return rows.reshape(*input.shape[:-1], rows.shape[-1])
     return _linear.linear(input, weight, bias)
 
 

@@ -8,7 +8,7 @@ whose copy (im2col) moves runs of C contiguous values, and whose rows are the
 
     forward       out (N*OH*OW, O)       = cols @ W^T           W as (O, KH*KW*C)
     weight grad   dW (O, KH*KW*C)        = g^T @ cols           the columns gathered again (cheap)
-    input grad    dcols (N*OH*OW, KH*KW*C) = g @ W, then added back window by window (col2im)
+    input grad    g @ W[:, :, i, j] for each kernel position, added into a padded buffer
 
 The output of the forward product is channels-last too: it is returned as an (N, O, OH, OW)
 view of that memory (no copy), which the next layer's im2col and the gradient's (N*OH*OW, O)
@@ -77,17 +77,22 @@ def conv2d_grad_weight(x, g, w_shape: tuple, geo):
 
 
 def conv2d_grad_input(g, w, in_shape: tuple, geo):
-    """dx (N, C, H, W) of conv2d(x, w) from g (N, O, OH, OW): g @ W, each window's row added
-    back where it came from (col2im, one slice-add per kernel position, runs of C values)."""
+    """dx (N, C, H, W) of conv2d(x, w) from g (N, O, OH, OW): for each kernel position (i, j),
+    g @ W[:, :, i, j] is what the input pixels under that position receive, added in place
+    into a channels-last padded buffer. One small GEMM per kernel position instead of one large
+    one into a (N*OH*OW, KH*KW*C) matrix scattered back afterwards (col2im): each product is
+    added while it is still in cache (measured on the CNN's second layer: 8.9 -> 5.0 ms,
+    where the single GEMM alone takes 4.8)."""
     xp = array_module(g)
     n, c, h, w_in = in_shape
     kh, kw = w.shape[2:]
     oh, ow = g.shape[2:]
     (sh, sw), (pt, pb, pl, pr), (dh, dw) = geo
-    cols = (rows_of(g) @ weight_rows(w)).reshape(n, oh, ow, kh, kw, c)
-    grad = xp.zeros((n, h + pt + pb, w_in + pl + pr, c), dtype=cols.dtype)
+    rows = rows_of(g)
+    grad = xp.zeros((n, h + pt + pb, w_in + pl + pr, c), dtype=xp.result_type(g, w))
     for i in range(kh):
         for j in range(kw):
             top, left = i * dh, j * dw
-            grad[:, top:top + sh * (oh - 1) + 1:sh, left:left + sw * (ow - 1) + 1:sw] += cols[:, :, :, i, j]
+            part = (rows @ w[:, :, i, j]).reshape(n, oh, ow, c)
+            grad[:, top:top + sh * (oh - 1) + 1:sh, left:left + sw * (ow - 1) + 1:sw] += part
     return grad[:, pt:pt + h, pl:pl + w_in].transpose(0, 3, 1, 2)

@@ -25,8 +25,9 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 def normal_cdf(x):
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2, as a fresh array."""
-    scaled = x * _INV_SQRT2
-    cdf = erf_float32.erf(scaled, out=scaled) if x.dtype == np.float32 else _erf(scaled)
+    if x.dtype == np.float32:
+        return erf_float32.normal_cdf(x)
+    cdf = _erf(x * _INV_SQRT2)
     cdf += 1.0
     cdf *= 0.5
     return cdf

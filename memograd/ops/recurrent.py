@@ -39,25 +39,38 @@ class LSTMSequence(Op):
         xp = array_module(x_proj)
         length, n, four_h = x_proj.shape
         hidden = four_h // 4
-        gates = x_proj + b_hh if b_hh is not None else x_proj.copy()  # pre-activations, then activated in place
-        hs = xp.empty((length + 1, n, hidden), dtype=gates.dtype)  # in run order: hs[s] is h before step s
-        cs = xp.empty((length + 1, n, hidden), dtype=gates.dtype)
-        tanh_c = xp.empty((length, n, hidden), dtype=gates.dtype)  # in time order
+        dtype = xp.result_type(x_proj, w_hh)
+        # Everything below is in run order (step s = time t, or L-1-t when reversed) and the
+        # gates in the order i, f, o, g: the three sigmoids then form one block.
+        runs = x_proj[::-1] if reverse else x_proj
+        gates = xp.empty((length, n, four_h), dtype=dtype)  # pre-activations, then activated in place
+        for block, source in enumerate(_SIGMOIDS_FIRST):
+            into, come = _block(block, hidden), _block(source, hidden)
+            if b_hh is not None:
+                xp.add(runs[..., come], b_hh[come], out=gates[..., into])
+            else:
+                gates[..., into] = runs[..., come]
+        w_t = xp.concatenate([w_hh[_block(source, hidden)] for source in _SIGMOIDS_FIRST]).T
+        hs = xp.empty((length + 1, n, hidden), dtype=dtype)  # hs[s]: h before step s
+        cs = xp.empty((length + 1, n, hidden), dtype=dtype)
+        tanh_c = xp.empty((length, n, hidden), dtype=dtype)
         hs[0], cs[0] = h0, c0
-        w_t = w_hh.T
-        for step, t in enumerate(_times(length, reverse)):
-            a = gates[t]
-            a += hs[step] @ w_t
-            _sigmoid_(a[:, :2 * hidden], xp)
-            xp.tanh(a[:, 2 * hidden:3 * hidden], out=a[:, 2 * hidden:3 * hidden])
-            _sigmoid_(a[:, 3 * hidden:], xp)
-            i, f, g, o = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        product = xp.empty((n, four_h), dtype=dtype)
+        scratch = xp.empty((n, hidden), dtype=dtype)
+        for step in range(length):
+            a = gates[step]
+            xp.matmul(hs[step], w_t, out=product)
+            a += product
+            _sigmoid_(a[:, :3 * hidden], xp)
+            xp.tanh(a[:, 3 * hidden:], out=a[:, 3 * hidden:])
+            i, f, o, g = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
             c = cs[step + 1]
             xp.multiply(f, cs[step], out=c)
-            c += i * g
-            xp.tanh(c, out=tanh_c[t])
-            xp.multiply(o, tanh_c[t], out=hs[step + 1])
-        out = xp.empty((length + 1, n, hidden), dtype=gates.dtype)
+            xp.multiply(i, g, out=scratch)
+            c += scratch
+            xp.tanh(c, out=tanh_c[step])
+            xp.multiply(o, tanh_c[step], out=hs[step + 1])
+        out = xp.empty((length + 1, n, hidden), dtype=dtype)
         out[:length] = hs[:0:-1] if reverse else hs[1:]
         out[length] = cs[length]
         ctx.save_for_backward(x_proj, h0, c0, w_hh, b_hh, gates, hs, cs, tanh_c)
@@ -72,32 +85,40 @@ class LSTMSequence(Op):
         xp = array_module(gates)
         length, n, four_h = gates.shape
         hidden = four_h // 4
-        d_gates = xp.empty_like(gates)  # pre-activation gradients, in time order
+        # The local derivatives do not depend on the gradient: all steps at once, before the
+        # walk back through time, laid out as the gate gradients (PyTorch's order i, f, g, o).
+        i, f, o, g = (gates[..., _block(k, hidden)] for k in range(4))
+        factors = xp.empty_like(gates)
+        one = gates.dtype.type(1)
+        xp.multiply(g, i * (one - i), out=factors[..., _block(0, hidden)])         # d c / d i, times dc
+        xp.multiply(cs[:-1], f * (one - f), out=factors[..., _block(1, hidden)])   # d c / d f
+        xp.multiply(i, one - g * g, out=factors[..., _block(2, hidden)])           # d c / d g
+        xp.multiply(tanh_c, o * (one - o), out=factors[..., _block(3, hidden)])    # d h / d o, times dh
+        through_c = o * (one - tanh_c * tanh_c)                                     # d h / d c
+        grads = grad_out[length - 1::-1] if ctx.reverse else grad_out[:length]     # in run order
+        d_gates = xp.empty_like(gates)
         dh = xp.zeros((n, hidden), dtype=gates.dtype)
         dc = grad_out[length].copy()
-        for step, t in reversed(list(enumerate(_times(length, ctx.reverse)))):
-            a = gates[t]
-            i, f, g, o = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
-            dh += grad_out[t]
-            tc = tanh_c[t]
-            dc += dh * o * (1 - tc * tc)
-            d = d_gates[t]
-            xp.multiply(dc, g * i * (1 - i), out=d[:, :hidden])
-            xp.multiply(dc, cs[step] * f * (1 - f), out=d[:, hidden:2 * hidden])
-            xp.multiply(dc, i * (1 - g * g), out=d[:, 2 * hidden:3 * hidden])
-            xp.multiply(dh, tc * o * (1 - o), out=d[:, 3 * hidden:])
-            dc *= f
+        scratch = xp.empty((n, hidden), dtype=gates.dtype)
+        for step in range(length - 1, -1, -1):
+            dh += grads[step]
+            xp.multiply(dh, through_c[step], out=scratch)
+            dc += scratch
+            d = d_gates[step]
+            # i, f, g take dc times their factor, o takes dh times its own: one broadcast multiply
+            xp.multiply(dc[:, None, :], factors[step, :, :3 * hidden].reshape(n, 3, hidden),
+                        out=d[:, :3 * hidden].reshape(n, 3, hidden))
+            xp.multiply(dh, factors[step, :, 3 * hidden:], out=d[:, 3 * hidden:])
+            dc *= f[step]
             if step or h_edge is not None:
                 dh = d @ w_hh
         flat = d_gates.reshape(length * n, four_h)
-        grad_w = grad_b = None
-        if w_edge is not None:
-            before = hs[length - 1::-1] if ctx.reverse else hs[:length]  # h before each step, in time order
-            grad_w = flat.T @ before.reshape(length * n, hidden)
-        if b_edge is not None:
-            grad_b = flat.sum(axis=0)
-        return (d_gates if x_edge is not None else None, dh if h_edge is not None else None,
-                dc if c_edge is not None else None, grad_w, grad_b)
+        grad_w = flat.T @ hs[:length].reshape(length * n, hidden) if w_edge is not None else None
+        grad_b = flat.sum(axis=0) if b_edge is not None else None
+        grad_x = None
+        if x_edge is not None:
+            grad_x = xp.ascontiguousarray(d_gates[::-1]) if ctx.reverse else d_gates  # in time order
+        return grad_x, dh if h_edge is not None else None, dc if c_edge is not None else None, grad_w, grad_b
 
     @staticmethod
     def graph_backward(ctx, grad_out, x_proj, h0, c0, w_hh, b_hh=None, *arrays):
@@ -114,6 +135,13 @@ class LSTMSequence(Op):
         gate_elements = length * n * 4 * hidden
         matmul = 2 * gate_elements * hidden
         return (10 * gate_elements, matmul, 4 * n * hidden, matmul, gate_elements)[i]
+
+
+_SIGMOIDS_FIRST = (0, 1, 3, 2)  # run order of the gate blocks: PyTorch's i, f, g, o as i, f, o, g
+
+
+def _block(k: int, hidden: int) -> slice:
+    return slice(k * hidden, (k + 1) * hidden)
 
 
 def _times(length: int, reverse: bool):
