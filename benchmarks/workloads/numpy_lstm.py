@@ -107,8 +107,8 @@ class NumpyLSTM:
         emb = np.zeros_like(p["encoder.weight"])
         np.add.at(emb, self.x.reshape(-1), d.reshape(-1, self.hidden))
         self.g["encoder.weight"] = emb
-        # clip_grad_norm_ (norm in float64, as memograd and PyTorch sum it), then SGD
-        total = np.sqrt(sum(float(np.dot(v.ravel().astype(np.float64), v.ravel())) for v in self.g.values()))
+        # clip_grad_norm_ (each gradient's squared norm one float32 dot, summed as Python floats), then SGD
+        total = sum(float(np.dot(v.reshape(-1), v.reshape(-1))) for v in self.g.values()) ** 0.5
         coef = self.clip / (total + 1e-6)
         for name, grad in self.g.items():
             if coef < 1.0:

@@ -34,6 +34,8 @@ def _scale_to_norm(max_norm: float, norm_type: float, error_if_nonfinite: bool, 
     """Scale the arrays `grads` in place to a joint norm of at most max_norm; their norm before."""
     if norm_type == float("inf"):
         total = max(float(np.abs(g).max()) if g.size else 0.0 for g in grads)
+    elif norm_type == 2.0:  # each gradient's squared norm as one BLAS dot in its own dtype, as PyTorch's
+        total = sum(float(np.dot(g.reshape(-1), g.reshape(-1))) for g in grads) ** 0.5
     else:
         total = sum(float((np.abs(g.astype(np.float64)) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type)
     if error_if_nonfinite and not np.isfinite(total):
