@@ -102,7 +102,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if enable_gqa:
         key = _repeat_kv_heads(key, query.shape[-3], "key")
         value = _repeat_kv_heads(value, query.shape[-3], "value")
-    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)  # a NumPy float64 would upcast
     mask = None
     if attn_mask is not None:
         kind = _mask_dtype(attn_mask).kind

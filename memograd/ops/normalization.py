@@ -28,35 +28,45 @@ class LayerNorm(Op):
     @staticmethod
     def forward(ctx, x, weight=None, bias=None, eps=1e-5, ndim=1):
         ctx.eps, ctx.ndim = eps, ndim
-        axes = tuple(range(x.ndim - ndim, x.ndim))
-        xhat = x - x.mean(axis=axes, keepdims=True)
-        var = (xhat * xhat).mean(axis=axes, keepdims=True)
+        xp = array_module(x)
+        size = math.prod(x.shape[x.ndim - ndim:])
+        rows = x.reshape(-1, size)
+        average = xp.full(size, 1.0 / size, dtype=x.dtype)  # row means as one matrix-vector product
+        xhat = rows - (rows @ average)[:, None]
+        var = (xhat * xhat) @ average
         var += eps
-        rstd = 1 / array_module(x).sqrt(var)
+        rstd = (1 / xp.sqrt(var))[:, None]
         xhat *= rstd
-        out = xhat * weight if weight is not None else xhat.copy()
+        out = xhat * weight.reshape(-1) if weight is not None else xhat.copy()
         if bias is not None:
-            out += bias
+            out += bias.reshape(-1)
         ctx.save_for_backward(x, weight, bias, xhat, rstd)
-        return out
+        return out.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad_out):
         if is_tensor(grad_out):
             return graph_call(LayerNorm, ctx, grad_out)
-        _, weight, _, xhat, rstd = ctx.saved
+        x, weight, _, xhat, rstd = ctx.saved
         x_edge, w_edge, b_edge = ctx.next
-        axes = tuple(range(xhat.ndim - ctx.ndim, xhat.ndim))
-        lead = tuple(range(xhat.ndim - ctx.ndim))
-        grad_w = (grad_out * xhat).sum(axis=lead) if w_edge is not None else None
-        grad_b = grad_out.sum(axis=lead) if b_edge is not None else None
+        xp = array_module(xhat)
+        count, size = xhat.shape
+        g = grad_out.reshape(count, size)
+        # sums down the rows (weight, bias) and along them (the means) as matrix-vector products
+        grad_w = grad_b = None
+        if w_edge is not None:
+            grad_w = (xp.ones(count, dtype=g.dtype) @ (g * xhat)).reshape(weight.shape)
+        if b_edge is not None:
+            grad_b = (xp.ones(count, dtype=g.dtype) @ g).reshape(ctx.saved[2].shape)
         grad_x = None
         if x_edge is not None:
-            grad_x = grad_out * weight if weight is not None else grad_out.copy()
-            along = (grad_x * xhat).mean(axis=axes, keepdims=True)
-            grad_x -= grad_x.mean(axis=axes, keepdims=True)
-            grad_x -= xhat * along
+            average = xp.full(size, 1.0 / size, dtype=g.dtype)
+            grad_x = g * weight.reshape(-1) if weight is not None else g.copy()
+            along = (grad_x * xhat) @ average
+            grad_x -= (grad_x @ average)[:, None]
+            grad_x -= xhat * along[:, None]
             grad_x *= rstd
+            grad_x = grad_x.reshape(x.shape)
         return grad_x, grad_w, grad_b
 
     @staticmethod
