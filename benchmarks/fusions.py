@@ -21,7 +21,7 @@ import numpy as np
 import memograd as mg
 from memograd.nn import functional as F
 from memograd.nn.layers import rnn as rnn_layers
-from memograd.ops import activation, attention, conv, erf_float32, normalization
+from memograd.ops import activation, attention, conv, conv_gemm, erf_float32, indexing, normalization, pool
 from memograd.ops import gelu as gelu_ops
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -33,8 +33,12 @@ from workloads.steps import FrameworkStep
 torch = try_import_torch()
 
 
-def scipy_erf(x, out=None):
-    return activation._erf(x)
+def exact_normal_cdf(x):
+    """Phi through activation's exact erf (SciPy's), as GELU computed it before."""
+    cdf = activation._erf(x * (1 / np.sqrt(2)))
+    cdf += 1.0
+    cdf *= 0.5
+    return cdf.astype(x.dtype, copy=False)
 
 
 def stepwise_lstm(x_proj, h0, c0, w_hh, b_hh=None, reverse=False):
@@ -43,6 +47,19 @@ def stepwise_lstm(x_proj, h0, c0, w_hh, b_hh=None, reverse=False):
 
     output, state = rnn_layers.run_direction(lstm_step, x_proj, (h0, c0), w_hh, b_hh, reverse)
     return output, state
+
+
+def add_at(shape, rows, values):
+    """Row gradients (embeddings) as before: np.add.at, one element at a time."""
+    out = np.zeros(shape, dtype=values.dtype)
+    np.add.at(out, rows, values)
+    return out
+
+
+def channels_first_zeros(arg, grad_out, in_shape):
+    """Max-pooling's tiled backward before: the input gradient in (N, C, H, W) order, whatever
+    the winners' layout."""
+    return grad_out, np.zeros(in_shape, dtype=grad_out.dtype)
 
 
 def linear_any_rank(input, weight, bias=None):
@@ -58,16 +75,19 @@ IDEAS = {
     "fused attention op": [(attention, "attention", attention.composed_attention)],
     "fused layer_norm op": [(normalization, "layer_norm", normalization.composed_layer_norm)],
     "fused GELU op (keeps Phi)": [(gelu_ops, "gelu", activation.Gelu.apply)],
-    "float32 rational erf": [(erf_float32, "erf", scipy_erf)],
+    "float32 rational erf": [(erf_float32, "normal_cdf", exact_normal_cdf)],
     "fused LSTM sequence op": [(rnn_layers, "lstm_sequence", stepwise_lstm)],
     "channels-last conv GEMM": [(conv, "conv2d_array", legacy_conv.conv2d_array),
                                 (conv, "conv2d_grad_input_array", legacy_conv.conv2d_grad_input_array),
                                 (conv, "conv2d_grad_weight_array", legacy_conv.conv2d_grad_weight_array)],
+    "conv input grad per kernel position": [(conv_gemm, "conv2d_grad_input", legacy_conv.col2im_grad_input)],
+    "max-pool backward in the input's layout": [(pool, "in_memory_order_of", channels_first_zeros)],
+    "row gradients by sorted reduceat": [(indexing, "add_rows", add_at)],
 }
 USES = {
-    "W6": ["F.linear on 2-D rows", "fused attention op", "fused layer_norm op", "fused GELU op (keeps Phi)", "float32 rational erf"],
-    "W7": ["F.linear on 2-D rows", "fused LSTM sequence op"],
-    "CNN": ["channels-last conv GEMM"],
+    "W6": ["F.linear on 2-D rows", "row gradients by sorted reduceat", "fused attention op", "fused layer_norm op", "fused GELU op (keeps Phi)", "float32 rational erf"],
+    "W7": ["F.linear on 2-D rows", "row gradients by sorted reduceat", "fused LSTM sequence op"],
+    "CNN": ["channels-last conv GEMM", "conv input grad per kernel position", "max-pool backward in the input's layout"],
 }
 
 
