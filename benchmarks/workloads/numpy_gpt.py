@@ -3,15 +3,15 @@ AdamW, with every rule written for this network (no graph, no dispatch).
 
 Attention keeps the (B, heads, T, T) probabilities for the backward and works on the
 q, k, v views of the packed projection; LayerNorm keeps the normalised input and 1/std;
-GELU keeps its input and Phi(x). The erf is memograd's float32 one (`fast_erf`), so that
-this floor measures the framework around the arithmetic rather than two erf codes."""
+GELU keeps its input and Phi(x). Phi is memograd's float32 one (`erf_float32.normal_cdf`), so
+that this floor measures the framework around the arithmetic rather than two erf codes."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from memograd.ops.erf_float32 import erf as fast_erf
+from memograd.ops.erf_float32 import normal_cdf
 
 from .gpt import EMBED, HEADS, LAYERS, LR
 from .numpy_mlp import cross_entropy_backward, cross_entropy_forward
@@ -42,9 +42,7 @@ def layer_norm_backward(dy, saved):
 
 
 def gelu(x):
-    cdf = fast_erf(x * np.float32(1 / math.sqrt(2)))
-    cdf += 1
-    cdf *= 0.5
+    cdf = normal_cdf(x)
     return x * cdf, (x, cdf)
 
 
