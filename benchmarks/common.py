@@ -21,11 +21,14 @@ def settle(fn, seconds: float) -> None:
         fn()
 
 
-def time_samples(candidates: dict, repeats: int, inner: int = 1, warmup: int = 2, settle_s: float = 0.0) -> dict:
+def time_samples(candidates: dict, repeats: int, inner: int = 1, warmup: int = 2, settle_s: float = 0.0,
+                 clock=time.perf_counter) -> dict:
     """Seconds per call of each candidate, one sample (the mean of `inner` consecutive calls)
     per repeat, running the candidates in turn so that machine noise (another process,
     frequency changes) falls on all of them alike; `settle_s` (see settle) runs before each
-    candidate's timed calls."""
+    candidate's timed calls. `clock=time.process_time` counts this process's CPU time instead
+    of wall time: with single-threaded BLAS on a machine other processes load, that leaves out
+    the time spent waiting for a core (see --cpu-time in suite.py)."""
     for fn in candidates.values():
         for _ in range(warmup):
             fn()
@@ -33,10 +36,10 @@ def time_samples(candidates: dict, repeats: int, inner: int = 1, warmup: int = 2
     for _ in range(repeats):
         for name, fn in candidates.items():
             settle(fn, settle_s)
-            start = time.perf_counter()
+            start = clock()
             for _ in range(inner):
                 fn()
-            samples[name].append((time.perf_counter() - start) / inner)
+            samples[name].append((clock() - start) / inner)
     return samples
 
 
@@ -69,14 +72,25 @@ class OtherLoad:
         return max(0.0, busy - own) / (wall * (os.cpu_count() or 1)) if wall > 0 else None
 
 
+def blas_threads() -> int:
+    """How many threads NumPy's BLAS runs (OPENBLAS_NUM_THREADS=1 makes it 1): PyTorch gets as
+    many, so that neither library has more cores than the other."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count() or 1))
+    counts = [i.get("num_threads") for i in threadpool_info() if i.get("user_api") == "blas"
+              and "numpy" in str(i.get("filepath", ""))]
+    return counts[0] if counts else os.cpu_count() or 1
+
+
 def try_import_torch():
     try:
         import torch
-
-        torch.set_num_threads(os.cpu_count() or 1)
-        return torch
     except ImportError:
         return None
+    torch.set_num_threads(blas_threads())
+    return torch
 
 
 def cpu_model() -> str:

@@ -8,14 +8,18 @@ interleaved in one run, same initial weights and data for all three.
          (+ 1,000,000 ops for memograd, full run only)
     W5   extra peak memory of one W2 step, one fresh process per implementation (memory.py)
     CNN  conv-conv-pool-linear-linear step on 8x8 digits, batch 128
+    W6   GPT-style language model step (4 layers, 4 heads, embedding 128, context 64, batch 32,
+         vocabulary 65, causal attention, LayerNorm, GELU, AdamW)
+    W7   LSTM language model step (2 layers, hidden 256, sequence 35, batch 20, vocabulary 1,000,
+         truncated BPTT, gradient clipping, SGD)
 
 Issue 2's three engine figures are W3 (per op vs PyTorch), W1 (vs hand-written NumPy) and
 W4 (seconds); `--only W1,W3,W4` prints them under the summary table with issue 2's targets.
 
-With --compiled, W1 and W3 also time memograd through `memograd.compile` (recorded, then
-replayed as a flat program of NumPy calls): a fourth implementation, "memograd compiled".
+With --compiled, W1, W3, CNN, W6 and W7 also time memograd through `memograd.compile` (recorded,
+then replayed as a flat program of NumPy calls): a fourth implementation, "memograd compiled".
 
-Usage: python benchmarks/suite.py [--quick] [--only W1,W3] [--compiled] [--markdown]"""
+Usage: python benchmarks/suite.py [--quick] [--only W1,W3] [--compiled] [--markdown] [--cpu-time] [--system-malloc]"""
 from __future__ import annotations
 
 import argparse
@@ -34,18 +38,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from common import OtherLoad, blas_env_note, machine_line, settle, time_samples, try_import_torch
 from table import COMPILED, Row, render
-from workloads import chain, nets, peak
+from workloads import chain, gpt, lstm_lm, nets, peak
 from workloads.numpy_cnn import NumpyCNN
+from workloads.numpy_gpt import NumpyGPT
+from workloads.numpy_lstm import NumpyLSTM
 from workloads.numpy_mlp import NumpyMLP
-from workloads.steps import CompiledStep, FrameworkStep
+from workloads.steps import CompiledStep, FrameworkStep, compiled as compiled_step
 
 torch = try_import_torch()
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "CNN")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "CNN", "W6", "W7")
 W1_SIZES, W1_BATCH = (784, 512, 512, 10), 128
 W2_SIZES, W2_BATCH = (784, 2048, 2048, 10), 1024
 DEEP, DEEPEST = 100_000, 1_000_000
 TARGET_BWD_FWD = 2.2
 SETTLE = 0.15  # seconds each implementation runs untimed before its timed calls (see common.settle)
+CLOCK = time.perf_counter  # time.process_time with --cpu-time
 
 
 def libs() -> dict:
@@ -137,7 +144,7 @@ def run_w1(quick: bool, compiled: bool = False) -> list:
     steps = mlp_steps(W1_SIZES, W1_BATCH, compiled)
     print("\nW1: MLP 784-512-512-10, batch 128, float32, one SGD step")
     ok = check_agreement("losses of the first two steps", first_losses(steps))
-    samples = time_samples(steps, repeats=8 if quick else 30, inner=10, warmup=3, settle_s=SETTLE)
+    samples = time_samples(steps, repeats=8 if quick else 30, inner=10, warmup=3, settle_s=SETTLE, clock=CLOCK)
     med = print_times("W1 step", samples, "ms", 1e3)
     print_phases(steps, repeats=20 if quick else 100)
     row = Row("W1 MLP step", "ms", {k: v * 1e3 for k, v in med.items()}, "<=1.0x PT, <=1.05x NP")
@@ -153,7 +160,7 @@ def run_w2(quick: bool, compiled: bool = False) -> list:
     print("\nW2: MLP 784-2048-2048-10, batch 1024, float32, one SGD step")
     ok = check_agreement("losses of the first two steps", first_losses(steps))
     med = print_times("W2 step", time_samples(steps, repeats=3 if quick else 10, inner=1 if quick else 2, warmup=1,
-                                                 settle_s=SETTLE), "ms", 1e3)
+                                                 settle_s=SETTLE, clock=CLOCK), "ms", 1e3)
     peak_gflops = max(peak_gflops, peak.matmul_peak_gflops(2048, repeats=5 if quick else 10))
     print(f"\n  machine float32 matmul peak: {peak_gflops:.1f} GFLOP/s (2048x2048x2048 np.matmul, "
           "best of the samples taken before and after the step timings)")
@@ -184,7 +191,7 @@ def run_w3(quick: bool, compiled: bool = False) -> list:
     cands["numpy"] = chain.small_chain_numpy(x0)
     print(f"\nW3: {chain.CHAIN} chained elementwise ops on {chain.N_SMALL} elements, fwd+bwd")
     check_agreement("outputs and input gradients", {k: chain.as_numpy(f()) for k, f in cands.items()})
-    samples = time_samples(cands, repeats=10 if quick else 60, inner=5, settle_s=0.02)
+    samples = time_samples(cands, repeats=10 if quick else 60, inner=5, settle_s=0.02, clock=CLOCK)
     per_op = {k: [t / chain.CHAIN for t in v] for k, v in samples.items()}
     med = print_times("W3 per op", per_op, "us", 1e6)
     row = Row("W3 elementwise chain", "us/op", {k: v * 1e6 for k, v in med.items()}, "<=1.0x PT")
@@ -266,24 +273,86 @@ def run_w5(quick: bool, compiled: bool = False) -> list:
     return [row]
 
 
+def framework_steps(make_step, make_model, arrays, load, data, compiled: bool) -> dict:
+    """memograd and torch running the same step from the same weights; with `compiled`, a
+    memograd step through memograd.compile too (warmed up until it replays, then given the
+    shared initial weights again, so its first losses are compared with the others')."""
+    steps = {}
+    for name, lib in libs().items():
+        model = make_model(lib)
+        load(lib, model, arrays)
+        steps[name] = make_step(lib, model, *(lib.from_numpy(a.copy()) for a in data))
+    if compiled:
+        model = make_model(mg)
+        step = steps[COMPILED] = compiled_step(make_step(mg, model, *(mg.from_numpy(a.copy()) for a in data)))
+        step.warm_up()
+        load(mg, model, arrays)  # the warm-up trained it: back to the shared start, optimizer state too
+        step.opt.state.clear()
+        if hasattr(step, "reset_state"):
+            step.reset_state()
+    return steps
+
+
+def timed_row(label: str, title: str, steps: dict, quick: bool, target: str, repeats: tuple, inner: int) -> Row:
+    print(title)
+    ok = check_agreement("losses of the first two steps", first_losses(steps))
+    samples = time_samples(steps, repeats=repeats[0] if quick else repeats[1], inner=inner, warmup=2, settle_s=SETTLE,
+                           clock=CLOCK)
+    med = print_times(f"{label.split()[0]} step", samples, "ms", 1e3)
+    row = Row(label, "ms", {k: v * 1e3 for k, v in med.items()}, target)
+    if not ok:
+        row.note = "losses disagree (see the warning above)"
+    return row
+
+
+def cnn_step(lib, model, x, y):
+    return FrameworkStep(lib, model, x, y, nets.LR)
+
+
 def run_cnn(quick: bool, compiled: bool = False) -> list:
     rng = np.random.default_rng(0)
     arrays = nets.cnn_weights(rng)
     x, y = nets.cnn_data(128, rng)
-    steps = {}
-    for name, lib in libs().items():
-        model = nets.cnn_model(lib)
-        nets.load_weights(lib, model, arrays)
-        steps[name] = FrameworkStep(lib, model, *nets.as_tensors(lib, x, y), nets.LR)
+    steps = framework_steps(cnn_step, nets.cnn_model, arrays, nets.load_weights, (x, y), compiled)
     steps["numpy"] = NumpyCNN(arrays, x, y, nets.LR)
-    print("\nCNN: conv 1->32, ReLU, conv 32->64, ReLU, maxpool 2, linear 1024->128, ReLU, linear 128->10; "
-          "8x8 digits, batch 128, one SGD step")
-    ok = check_agreement("losses of the first two steps", first_losses(steps))
-    samples = time_samples(steps, repeats=6 if quick else 20, inner=5, warmup=2, settle_s=SETTLE)
-    med = print_times("CNN step", samples, "ms", 1e3)
-    row = Row("CNN digits step", "ms", {k: v * 1e3 for k, v in med.items()}, "(none)")
-    if not ok:
-        row.note = "losses disagree (see the warning above)"
+    row = timed_row("CNN digits step", "\nCNN: conv 1->32, ReLU, conv 32->64, ReLU, maxpool 2, linear 1024->128, ReLU, "
+                    "linear 128->10; 8x8 digits, batch 128, one SGD step", steps, quick, "<=1.5x PT, <=1.0x NP",
+                    (6, 20), 5)
+    row.checks = [row.ratio("numpy") <= 1.0] + ([row.ratio("pytorch") <= 1.5] if "pytorch" in row.values else [])
+    return [row]
+
+
+def lm_checks(row: Row) -> list:
+    """W6 and W7: <= 1.5x PyTorch eager, <= 1.2x compiled."""
+    if "pytorch" not in row.values:
+        return []
+    checks = [row.ratio("pytorch") <= 1.5]
+    if COMPILED in row.values:
+        checks.append(row.ratio("pytorch", COMPILED) <= 1.2)
+    return checks
+
+
+def run_w6(quick: bool, compiled: bool = False) -> list:
+    arrays = gpt.gpt_weights(mg)
+    x, y = gpt.gpt_data(np.random.default_rng(0))
+    steps = framework_steps(gpt.GPTStep, gpt.gpt_model, arrays, gpt.load_named, (x, y), compiled)
+    steps["numpy"] = NumpyGPT(arrays, x, y)
+    row = timed_row("W6 GPT step", f"\nW6: GPT-style LM, {gpt.LAYERS} layers, {gpt.HEADS} heads, embedding {gpt.EMBED}, "
+                    f"context {gpt.CONTEXT}, batch {gpt.BATCH}, vocabulary {gpt.VOCAB}, AdamW", steps, quick,
+                    "<=1.5x PT, comp <=1.2x PT", (5, 15), 2)
+    row.checks = lm_checks(row)
+    return [row]
+
+
+def run_w7(quick: bool, compiled: bool = False) -> list:
+    arrays = lstm_lm.lstm_weights(mg)
+    x, y = lstm_lm.lstm_data(np.random.default_rng(0))
+    steps = framework_steps(lstm_lm.LSTMStep, lstm_lm.lstm_model, arrays, gpt.load_named, (x, y), compiled)
+    steps["numpy"] = NumpyLSTM(arrays, x, y, lstm_lm.LAYERS, lstm_lm.HIDDEN, lstm_lm.LR, lstm_lm.CLIP)
+    row = timed_row("W7 LSTM LM step", f"\nW7: LSTM LM, {lstm_lm.LAYERS} layers, hidden {lstm_lm.HIDDEN}, sequence "
+                    f"{lstm_lm.SEQ}, batch {lstm_lm.BATCH}, vocabulary {lstm_lm.VOCAB}, clip {lstm_lm.CLIP}, SGD",
+                    steps, quick, "<=1.5x PT, comp <=1.2x PT", (5, 15), 3)
+    row.checks = lm_checks(row)
     return [row]
 
 
@@ -318,7 +387,8 @@ def engine_figures(rows: list) -> list:
     return lines
 
 
-RUNNERS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4, "W5": run_w5, "CNN": run_cnn}
+RUNNERS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4, "W5": run_w5, "CNN": run_cnn, "W6": run_w6,
+           "W7": run_w7}
 
 
 def main(argv=None) -> None:
@@ -326,22 +396,35 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no 1M-op chain (< 2 minutes)")
     parser.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated subset of " + ",".join(WORKLOADS))
     parser.add_argument("--compiled", action="store_true",
-                        help=f"add '{COMPILED}' (memograd.compile, replayed) to W1 and W3")
+                        help=f"add '{COMPILED}' (memograd.compile, replayed) to W1, W3, CNN, W6 and W7")
     parser.add_argument("--markdown", action="store_true", help="print the summary table as Markdown")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time with this process's CPU time instead of wall time (for a machine other "
+                             "processes load; meaningful with OPENBLAS_NUM_THREADS=1, which PyTorch then follows)")
+    parser.add_argument("--system-malloc", action="store_true",
+                        help="leave glibc's malloc as configured (by default the suite calls "
+                             "memograd.backend.retain_freed_memory(), for every implementation in this process)")
     args = parser.parse_args(argv)
     chosen = [w.strip().upper() for w in args.only.split(",") if w.strip()]
     unknown = [w for w in chosen if w not in RUNNERS]
     if unknown:
         parser.error(f"unknown workload(s) {unknown}; choose from {', '.join(WORKLOADS)}")
 
+    global CLOCK
+    CLOCK = time.process_time if args.cpu_time else time.perf_counter
     started, load = time.perf_counter(), OtherLoad()
     print("machine:", machine_line(torch))
+    if not args.system_malloc:
+        kept = mg.backend.retain_freed_memory()
+        print(f"malloc: freed memory {'kept for reuse (memograd.backend.retain_freed_memory)' if kept else 'as the system does'}"
+              " for all implementations in this process")
     print(f"memograd {getattr(mg, '__version__', '?')} from {os.path.dirname(mg.__file__)}")
     note = blas_env_note()
     if note:
         print(f"note: OpenBLAS/threading variables are set in the environment ({note}); left unchanged")
     if torch is None:
         print("note: PyTorch is not installed; its columns stay empty")
+    print(f"clock: {'CPU time of this process (--cpu-time)' if args.cpu_time else 'wall time'}")
     print(f"mode: {'quick' if args.quick else 'full'}; timings interleave the implementations (each runs untimed for "
           f"{SETTLE} s before its timed calls) and report medians")
     rows = []

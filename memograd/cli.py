@@ -95,8 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     if args.command == "train":
+        from .backend import retain_freed_memory
         from .training import TrainConfig, train
 
+        retain_freed_memory()  # a training process reuses its freed arrays (no page faults per step)
         given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name) is not None}
         if args.resume:
             if args.out is not None and os.path.abspath(args.out) != os.path.abspath(args.resume):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from memograd import ops
 from memograd.ops.activation import erf
+from memograd.ops.activation import gelu as unfused_gelu
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,18 @@ def index_put(lib, a, b):
     t = a * 2.0
     t[[0, 2]] = b
     return t * a
+
+
+def lstm_packed(lib, x_proj, h, c, w_hh, b_hh):
+    """An LSTM's run over x_proj (L, N, 4H), step by step from ordinary ops, packed as
+    LSTMSequence's output: the hidden states, then the last cell state."""
+    outputs = []
+    for t in range(x_proj.shape[0]):
+        i, f, g, o = (x_proj[t] + F(lib).linear(h, w_hh, b_hh)).chunk(4, -1)
+        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        h = o.sigmoid() * c.tanh()
+        outputs.append(h)
+    return lib.stack(outputs + [c])
 
 
 IMAGE, KERNEL = (2, 2, 5, 5), (3, 2, 3, 3)  # a small batch of 2-channel images; 3 output channels
@@ -137,9 +150,18 @@ CASES = {
                            lambda lib, x, g: vjp(lib, lambda x: F(lib).avg_pool2d(x, 2), x, g) * x),
     # activations
     ops.Erf: Case([(3, 4)], lambda lib, a: erf(a), torch_fn=lambda lib, a: lib.erf(a)),
-    ops.Gelu: Case([(3, 4)], lambda lib, a: F(lib).gelu(a)),
+    ops.Gelu: Case([(3, 4)], lambda lib, a: unfused_gelu(a), torch_fn=lambda lib, a: F(lib).gelu(a)),
     ops.LeakyRelu: Case([(3, 4)], lambda lib, a: F(lib).leaky_relu(a, 0.1)),
     ops.Softplus: Case([(3, 4)], lambda lib, a: F(lib).softplus(a, beta=2.0)),
+    # fused
+    ops.FusedGelu: Case([(3, 4)], lambda lib, a: F(lib).gelu(a)),
+    ops.ScaledDotProductAttention: Case(
+        [(2, 3, 4), (2, 5, 4), (2, 5, 3)],
+        lambda lib, q, k, v: F(lib).scaled_dot_product_attention(q, k, v, is_causal=True)),
+    ops.LayerNorm: Case([(3, 4), (4,), (4,)], lambda lib, x, w, b: F(lib).layer_norm(x, (4,), w, b)),
+    ops.LSTMSequence: Case([(3, 2, 8), (2, 2), (2, 2), (8, 2), (8,)],
+                           lambda lib, x, h, c, w, b: ops.LSTMSequence.apply(x, h, c, w, b),
+                           torch_fn=lstm_packed),
     # losses
     ops.CrossEntropy: Case([(4, 3)], lambda lib, x: F(lib).cross_entropy(x, lib.tensor([0, 2, 1, 1]),
                                                                           label_smoothing=0.1)),

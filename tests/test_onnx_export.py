@@ -229,3 +229,26 @@ def test_bad_opset_is_refused():
 
 def test_onnx_is_an_attribute_of_memograd():
     assert memograd.onnx.export is not None
+
+
+class FunctionalAttentionBlock(nn.Module):
+    """layer_norm, causal scaled_dot_product_attention and GELU called as functions: each is one
+    fused op in memograd's graph, translated to ONNX nodes."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight, self.bias = nn.Parameter(memograd.rand(8) + 0.5), nn.Parameter(memograd.randn(8))
+        self.qkv = nn.Linear(8, 24)
+
+    def forward(self, x):
+        n, t, c = x.shape
+        q, k, v = self.qkv(F.layer_norm(x, (8,), self.weight, self.bias)).split(8, dim=2)
+        q, k, v = (z.reshape(n, t, 2, 4).transpose(1, 2) for z in (q, k, v))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(n, t, c)
+        return F.gelu(y) + x
+
+
+def test_fused_functional_ops_match_onnxruntime():
+    model = FunctionalAttentionBlock()
+    _, session = export_and_load(model, memograd.randn(2, 5, 8), dynamic_axes={})
+    assert_same_outputs(model, session, memograd.randn(2, 5, 8))

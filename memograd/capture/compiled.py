@@ -10,7 +10,7 @@ Life of a compiled step, per combination of argument shapes and dtypes (and grad
     call 3+  replays the program: NumPy calls only, no Tensor objects, no graph.
 
 A step that looks at values (`.item()`, `bool(t)`, `.numpy()`), uses a custom
-autograd.Function's backward, `create_graph`, `retain_grad`, gradient clipping or
+autograd.Function's backward, `create_graph`, `retain_grad` or
 `optimizer.step(closure)` runs eagerly, with one warning. New argument shapes or dtypes
 are recorded again (with one warning); up to 8 such programs are kept per step."""
 from __future__ import annotations

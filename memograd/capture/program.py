@@ -13,6 +13,8 @@ The lines are made into source code and compiled once, so a replay runs the NumP
 with nothing in between: no Tensor objects, no graph, no Python dispatch."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..autograd import function
@@ -100,7 +102,7 @@ class Program:
 
     def source(self) -> str:
         args = ", ".join(f"a{i}" for i in range(self.n_inputs))
-        body = self.prologue + self.lines + [f"return {self.result}"]
+        body = released(self.prologue + self.lines, self.result) + [f"return {self.result}"]
         return f"def replay({args}):\n" + "".join(f"    {line}\n" for line in body)
 
     def __len__(self) -> int:
@@ -117,6 +119,36 @@ class Program:
             if data.shape != shape or data.dtype != dtype or tensor._requires_grad != requires_grad:
                 return False
         return True
+
+
+_VALUE = re.compile(r"\bv\d+\b")
+_RULE = re.compile(r"\.backward\((c\d+),")
+
+
+def released(lines: list, result: str) -> list:
+    """`lines` with each array name deleted after the last line that reads it, and each op's
+    saved values dropped once its backward rule has run, as the eager engine frees them: a
+    replay is one Python function, whose locals would otherwise keep every intermediate array
+    of the step alive until it returns (measured on W6: a traced peak of 232 MiB against
+    eager's 104; with the deletions, 104)."""
+    last = {}
+    for i, line in enumerate(lines):
+        for name in _VALUE.findall(line.split("  #", 1)[0]):
+            last[name] = i
+    kept = set(_VALUE.findall(result))
+    dead_after = {}
+    for name, i in last.items():
+        if name not in kept:
+            dead_after.setdefault(i, []).append(name)
+    out = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        rule = _RULE.search(line)
+        if rule:
+            out.append(f"{rule.group(1)}.saved = ()")
+        if i in dead_after:
+            out.append("del " + ", ".join(sorted(dead_after[i], key=lambda n: int(n[1:]))))
+    return out
 
 
 def _finite(value) -> bool:

@@ -40,6 +40,7 @@ class Recorder:
         self.tensor_names: dict[int, str] = {}  # id(tensor) -> name of the tensor object itself
         self.grad_targets: list = []  # tensors whose .grad the step sets
         self.buffered: set[str] = set()  # names of values living in a reused buffer
+        self.copied_grads: list = []  # (tensor, name) of .grad arrays copied on deposit, not yet named
         self.problem: str | None = None
         for i, t in enumerate(inputs):
             self.name(t._data, f"v{i}")
@@ -210,6 +211,7 @@ class Recorder:
             v = self.program.fresh("v")
             self.program.emit(f"{v} = {name}.copy()", "shared with another .grad")
             name = v
+            self.copied_grads.append((tensor, v))  # the copy is made after this hook: named later
         if existing is None:
             helper = "set_grad"
         elif not existing._requires_grad and existing._data.flags.writeable and existing.shape == arrived.shape:
@@ -246,6 +248,10 @@ class Recorder:
 
     def array_step(self, fn, args, kwargs):
         """A function marked `compile_hooks.array_step` ran: one step, its outputs named."""
+        for tensor, name in self.copied_grads:  # gradient clipping reads (and writes) .grad arrays
+            if tensor.grad is not None:
+                self.name(tensor.grad._data, name)
+        self.copied_grads.clear()
         result = self.paused(fn, args, kwargs)
         codes, sigs = self.call_refs(args, kwargs)
         parts = result if isinstance(result, tuple) else (result,)

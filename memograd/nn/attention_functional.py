@@ -1,10 +1,11 @@
 """Attention, functional forms: scaled_dot_product_attention and multi_head_attention_forward,
 with PyTorch's signatures and semantics.
 
-Both are composed from differentiable ops (matmul, where, softmax, dropout, linear), so their
-gradients of every order come from those ops' rules; nothing here has a backward of its own.
-Masks are constants unless a float mask is a Tensor that requires grad (a learnt bias), in which
-case its gradient flows like any other input's.
+scaled_dot_product_attention is one fused op (ops/attention.py) unless it needs dropout or a
+learnt mask, which take the composition of ordinary ops (matmul, where, softmax, dropout);
+multi-head attention adds the projections (linear). Masks are constants unless a float mask is
+a Tensor that requires grad (a learnt bias), in which case its gradient flows like any other
+input's.
 
 Two mask conventions meet here, as in PyTorch:
 - scaled_dot_product_attention: a bool mask says which keys a query may attend to (True = take
@@ -21,8 +22,8 @@ import numpy as np
 from ..backend import array_module
 from ..ops import linear as _linear
 from ..ops import shape as _shape
+from ..ops import attention as _attention
 from ..ops import softmax as _softmax
-from ..ops.select import where as _where
 from ..tensor import Tensor
 
 # ---- masks --------------------------------------------------------------------------------------
@@ -50,22 +51,6 @@ def _canonical_mask(mask, mask_name: str, target_dtype):
     if kind != "f":
         raise AssertionError(f"only bool and floating types of {mask_name} are supported")
     return _as_float_mask(mask, target_dtype)
-
-
-def causal_allowed(query_len: int, key_len: int) -> np.ndarray:
-    """(L, S) bool: query i may attend to keys 0..i (aligned at the top left, as PyTorch)."""
-    return np.tril(np.ones((query_len, key_len), dtype=bool))
-
-
-def _safe_softmax(logits: Tensor) -> Tensor:
-    """softmax over the last dim, but a row whose logits are all -inf (every key masked) gives
-    zeros instead of NaN, as PyTorch's scaled_dot_product_attention does."""
-    xp = array_module(logits._data)
-    dead = xp.all(xp.isneginf(logits._data), axis=-1, keepdims=True)
-    if not bool(dead.any()):
-        return _softmax.softmax(logits, -1)
-    weights = _softmax.softmax(_where(dead, 0.0, logits), -1)
-    return _where(dead, 0.0, weights)
 
 
 def _dropout(x: Tensor, p: float) -> Tensor:
@@ -117,25 +102,29 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if enable_gqa:
         key = _repeat_kv_heads(key, query.shape[-3], "key")
         value = _repeat_kv_heads(value, query.shape[-3], "value")
-    query_len, key_len = query.shape[-2], key.shape[-2]
-    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-
-    logits = (query * scale) @ key.transpose(-2, -1)
-    if is_causal:
-        logits = _where(causal_allowed(query_len, key_len), logits, -np.inf)
-    elif attn_mask is not None:
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)  # a NumPy float64 would upcast
+    mask = None
+    if attn_mask is not None:
         kind = _mask_dtype(attn_mask).kind
         if kind == "b":
-            allowed = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
-            logits = _where(allowed, logits, -np.inf)
+            mask = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
         elif kind == "f":
-            logits = logits + _as_float_mask(attn_mask, logits.dtype)
+            mask = _as_float_mask(attn_mask, query.dtype)
         else:
             raise RuntimeError(f"scaled_dot_product_attention: attn_mask must be bool or float, got {_mask_dtype(attn_mask)}")
-    weights = _safe_softmax(logits)
-    if dropout_p > 0.0:
-        weights = _dropout(weights, dropout_p)
-    return weights @ value
+    scores_shape = np.broadcast_shapes(query.shape[:-1], key.shape[:-2] + (1,)) + (key.shape[-2],)
+    learnt = isinstance(mask, Tensor) and mask.requires_grad
+    wide = mask is not None and np.broadcast_shapes(tuple(mask.shape), scores_shape) != scores_shape
+    if dropout_p > 0.0 or learnt or wide:
+        # Dropout between softmax and the product, a learnt mask, or a mask wider than the
+        # scores: the composition of ordinary ops.
+        weights = _attention.composed_weights(query, key, mask, is_causal, scale)
+        if dropout_p > 0.0:
+            weights = _dropout(weights, dropout_p)
+        return weights @ value
+    if isinstance(mask, Tensor):
+        mask = mask._data
+    return _attention.attention(query, key, value, mask, is_causal, scale)  # one fused op (ops/attention.py)
 
 
 # ---- multi-head attention ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from .layers import conv, gelu, gemm, softplus
 
 # The ops that save their arguments, in argument order, for backward: a constant argument of
 # these can be read back from `node.saved`.
-SAVES_ARGUMENTS = {"Mul", "Div", "Pow", "MatMul", "Linear", "Conv2d"}
+SAVES_ARGUMENTS = {"Mul", "Div", "Pow", "MatMul", "Linear", "Conv2d", "LayerNorm", "ScaledDotProductAttention"}
 
 
 def op_name(node) -> str:
@@ -187,6 +187,36 @@ def window_sum(ex, node, inputs):
     return ex.b.scaled(mean, float(kh * kw))
 
 
+# ---- fused ops (ops/gelu.py, normalization.py, attention.py) -------------------------------------------
+
+
+def layer_norm(ex, node, inputs):
+    b, x = ex.b, inputs[0]
+    shape = tuple(node.saved[0].shape[-node.ndim:])
+    weight, bias = node.saved[1], node.saved[2]
+    scale = operand(ex, node, inputs, 1) if weight is not None else b.constant(np.ones(shape), b.dtypes[x], "ones")
+    shift = [operand(ex, node, inputs, 2)] if bias is not None else []
+    return b.node("LayerNormalization", [x, scale] + shift, axis=-node.ndim, epsilon=float(node.eps))
+
+
+def attention(ex, node, inputs):
+    """softmax(q k^T * scale + mask) v; the mask (causal, bool or float) becomes an added
+    constant of 0 and -inf. (A query whose keys are all masked gives NaN in ONNX, 0 here.)"""
+    b = ex.b
+    q, k, v = (operand(ex, node, inputs, i) for i in range(3))
+    rank = np.ndim(node.saved[1])
+    key_t = b.node("Transpose", [k], perm=list(range(rank - 2)) + [rank - 1, rank - 2])
+    scores = b.node("MatMul", [b.scaled(q, float(node.scale)), key_t])
+    mask = node.mask
+    if node.causal:
+        length, keys = node.saved[0].shape[-2], node.saved[1].shape[-2]
+        mask = np.tril(np.ones((length, keys), dtype=bool))
+    if mask is not None:
+        added = np.where(mask, 0.0, -np.inf) if mask.dtype == bool else mask
+        scores = b.node("Add", [scores, b.constant(added, b.dtypes[scores], "mask")])
+    return b.node("MatMul", [b.node("Softmax", [scores], axis=-1), v])
+
+
 OPS = {
     "Add": binary("Add"), "Sub": binary("Sub"), "Mul": binary("Mul"), "Div": binary("Div"),
     "Pow": binary("Pow"), "MatMul": binary("MatMul"), "Maximum": binary("Max"), "Minimum": binary("Min"),
@@ -202,6 +232,8 @@ OPS = {
     "Reshape": reshape, "Permute": permute, "Expand": expand, "Cat": cat, "Stack": stack, "Cast": cast,
     "GetItem": getitem, "View": getitem,
     "Linear": linear, "Conv2d": conv2d, "MaxPool2d": max_pool, "WindowSum": window_sum,
+    "FusedGelu": lambda ex, node, inputs: gelu(ex.b, inputs[0], "none"), "LayerNorm": layer_norm,
+    "ScaledDotProductAttention": attention,
 }
 
 # Ops whose settings the recorded graph does not keep: the layer form is translated instead.
@@ -209,6 +241,7 @@ HINTS = {
     "LeakyRelu": "the op does not keep its slope; use nn.LeakyReLU",
     "Clamp": "the op does not keep its bounds",
     "Where": "the op does not keep its constant branches",
+    "LSTMSequence": "nn.LSTM's recurrence (one fused op) has no ONNX translation yet",
 }
 
 

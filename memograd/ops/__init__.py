@@ -24,6 +24,12 @@ finite-difference check and a PyTorch parity case (tests/op_cases.py).
     activation Erf Gelu LeakyRelu Softplus
     losses    CrossEntropy (softmax + cross-entropy, fused) ClassCrossEntropy (the same, class
               indices without weights or smoothing) BinaryCrossEntropy
+    fused     (one op for what a composition of the ops above computes, with the same values
+              and gradients; the composition is their graph rule, see fused.py)
+      gelu           FusedGelu (GELU keeping Phi(x) for the backward)
+      attention      ScaledDotProductAttention
+      normalization  LayerNorm
+      recurrent      LSTMSequence (an LSTM layer's run over a sequence)
 
 Each op has one rule per mode: `backward` works on arrays (NumPy through `xp`) and is what
 plain backprop runs; `graph_backward`, the same derivative written with tensor ops, is what
@@ -40,16 +46,20 @@ column_stack), sorting (sort argsort topk kthvalue median: an index picks the va
 gradient.
 """
 from .activation import Erf, Gelu, LeakyRelu, Softplus
+from .attention import ScaledDotProductAttention
 from .arith import Add, Div, MatMul, Maximum, Minimum, Mul, Neg, Pow, Sub
 from .conv import Conv2d, ConvGradInput, ConvGradWeight
 from .convert import Assign, Cast, Clone
 from .cumulative import Cumprod, Cumsum
 from .elementwise import Acos, Asin, Atan, Atan2, Exp2, Expm1, Log2, Log10, Sinh, Tan
+from .gelu import FusedGelu
 from .indexing import GetItem, IndexAdd, IndexPut, View
 from .linear import Linear
 from .losses import BinaryCrossEntropy, ClassCrossEntropy, CrossEntropy
+from .normalization import LayerNorm
 from .pool import MaxPool2d, WindowSpread, WindowSum
 from .rounding import Ceil, Floor, Fmod, Remainder, Round, Trunc
+from .recurrent import LSTMSequence
 from .reduce import Amax, Amin, LogSumExp, Mean, Norm, Prod, SelectAlong, Std, Sum, Var
 from .select import Where
 from .shape import Cat, Expand, Pad, Permute, Repeat, Reshape, Stack
@@ -68,4 +78,5 @@ ALL_OPS = (
     GetItem, View, IndexAdd, IndexPut, Where, Softmax, LogSoftmax, Clone, Cast, Assign,
     Linear, Conv2d, ConvGradInput, ConvGradWeight, MaxPool2d, WindowSum, WindowSpread,
     Erf, Gelu, LeakyRelu, Softplus, CrossEntropy, ClassCrossEntropy, BinaryCrossEntropy,
+    FusedGelu, ScaledDotProductAttention, LayerNorm, LSTMSequence,
 )

@@ -1,5 +1,5 @@
 """2-D convolution (cross-correlation, as in PyTorch), vectorised over the batch and all
-pixels: im2col and one matmul (see "array functions" below). Pooling shares the
+pixels: im2col and one matmul (conv_gemm.py). Pooling shares the
 geometry helpers and the strided window view (`windows`) defined here.
 
 Three ops close the family under differentiation, so `create_graph=True` works too:
@@ -19,6 +19,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.function import Op
 from ..backend import array_module
+from . import conv_gemm
 
 # ---- geometry ----------------------------------------------------------------------------
 
@@ -119,48 +120,19 @@ def spread_windows(cols, in_shape: tuple, geo: Geometry):
 
 
 # ---- array functions ---------------------------------------------------------------------
-# im2col with the window entries first: `columns` lays every kernel window of the input out
-# as a column of a (C*KH*KW, N*OH*OW) matrix, so a convolution is ONE matmul with the
-# (O, C*KH*KW) weight matrix, and so are both of its gradients. Putting C*KH*KW first (not
-# last) makes the gather copy runs of whole output rows, and the product comes out as
-# (O, N, OH, OW), a free transpose of the (N, O, OH, OW) result.
-
-
-def columns(x, kernel: tuple, geo: Geometry, out_hw: tuple):
-    """(C*KH*KW, N*OH*OW): each kernel window of the padded input as one column (a copy)."""
-    c = x.shape[1]
-    view = windows(pad2d(x, geo.pads), kernel, geo, out_hw)  # (N, C, OH, OW, KH, KW), no copy
-    gathered = array_module(x).ascontiguousarray(view.transpose(1, 4, 5, 0, 2, 3))
-    return gathered.reshape(c * kernel[0] * kernel[1], -1)
+# One GEMM each over a channels-last window view (conv_gemm.py); the ops below call these.
 
 
 def conv2d_array(x, w, geo: Geometry):
-    n = x.shape[0]
-    o, c, kh, kw = w.shape
-    oh, ow = out_shape(x.shape[2:], (kh, kw), geo)
-    out = w.reshape(o, c * kh * kw) @ columns(x, (kh, kw), geo, (oh, ow))  # (O, N*OH*OW)
-    return out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
-
-
-def flat_channels_first(g):
-    """(N, O, OH, OW) -> (O, N*OH*OW), the layout the matmuls above use."""
-    n, o, oh, ow = g.shape
-    return g.transpose(1, 0, 2, 3).reshape(o, n * oh * ow)
+    return conv_gemm.conv2d(x, w, geo, out_shape(x.shape[2:], tuple(w.shape[2:]), geo))
 
 
 def conv2d_grad_input_array(g, w, in_shape: tuple, geo: Geometry):
-    n, o, oh, ow = g.shape
-    c, kh, kw = w.shape[1:]
-    cols = (w.reshape(o, c * kh * kw).T @ flat_channels_first(g)).reshape(c, kh, kw, n, oh, ow)
-    # col2im with the batch and channel axes swapped: spread_windows treats both leading axes
-    # alike, and in this order every kernel position's slice is contiguous.
-    spread = spread_windows(cols.transpose(0, 3, 4, 5, 1, 2), (c, n) + tuple(in_shape[2:]), geo)
-    return spread.transpose(1, 0, 2, 3)
+    return conv_gemm.conv2d_grad_input(g, w, in_shape, geo)
 
 
 def conv2d_grad_weight_array(x, g, w_shape: tuple, geo: Geometry):
-    kernel, out_hw = tuple(w_shape[2:]), tuple(g.shape[2:])
-    return (flat_channels_first(g) @ columns(x, kernel, geo, out_hw).T).reshape(w_shape)
+    return conv_gemm.conv2d_grad_weight(x, g, w_shape, geo)
 
 
 # ---- ops ---------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ class MaxPool2d(Op):
     def backward(ctx, grad_out):
         (arg,) = ctx.saved
         if tiles(ctx.in_shape, ctx.kernel, ctx.geo, ctx.out_hw):
-            grad_in = array_module(grad_out).zeros(ctx.in_shape, dtype=grad_out.dtype)
+            grad_out, grad_in = in_memory_order_of(arg, grad_out, ctx.in_shape)
             for k, tile in enumerate(tile_views(grad_in, ctx.kernel, ctx.out_hw)):
                 tile[...] = grad_out * (arg == k).view("int8")
             return grad_in
@@ -162,6 +162,19 @@ def channels_outermost(x) -> bool:
     return not x.flags.c_contiguous and x.transpose(1, 0, 2, 3).flags.c_contiguous
 
 
+def in_memory_order_of(arg, grad_out, in_shape: tuple) -> tuple:
+    """grad_out, and a zero input gradient, laid out in memory as the winners `arg` are
+    (channels-last after a convolution, see conv_gemm.py): the tiled rule's passes then read
+    and write in one order (measured 1.29 -> 0.43 ms for 2x2 pooling of (128, 64, 8, 8))."""
+    xp = array_module(grad_out)
+    n, c, h, w = in_shape
+    if arg.flags.c_contiguous or not arg.transpose(0, 2, 3, 1).flags.c_contiguous:
+        return grad_out, xp.zeros(in_shape, dtype=grad_out.dtype)
+    ordered = xp.empty_like(arg, dtype=grad_out.dtype)  # empty_like keeps arg's memory order
+    ordered[...] = grad_out
+    return ordered, xp.zeros((n, h, w, c), dtype=grad_out.dtype).transpose(0, 3, 1, 2)
+
+
 def tile_views(x, kernel: tuple, out_hw: tuple) -> list:
     """For each position (i, j) of a tiling window, the (N, C, OH, OW) view of the pixels at
     that position in every window: strided views, no copies. Rows and columns past the last
@@ -177,8 +190,8 @@ def tiled_max(x, kernel: tuple, out_hw: tuple) -> tuple:
     (128, 64, 8, 8)). The first maximum wins at ties, as in argmax."""
     xp = array_module(x)
     views = tile_views(x, kernel, out_hw)
-    out = views[0].copy()
-    arg = xp.zeros(out.shape, dtype=xp.int8)
+    out = views[0].copy(order="K")  # in x's memory order (channels-last after a convolution)
+    arg = xp.zeros_like(out, dtype=xp.int8)
     for k, view in enumerate(views[1:], 1):
         # The latest position to beat the running max wins; positions come in increasing k,
         # so that is a running max of k where it beats. (Arithmetic: NumPy's masked copyto

@@ -1,9 +1,11 @@
 """Multi-layer recurrent layers RNN, LSTM and GRU, with PyTorch's parameters, shapes and options.
 
-A layer runs the cell's step function (rnn_cell.py) along the sequence, once forwards and,
-when bidirectional, once backwards; the next layer reads both directions' outputs side by
-side, with dropout between layers while training. Everything is composed from
-differentiable ops, so backprop through time is the engine's ordinary reverse walk.
+A layer projects the whole input sequence in one matmul, then runs the recurrence along it,
+once forwards and, when bidirectional, once backwards; the next layer reads both directions'
+outputs side by side, with dropout between layers while training. RNN and GRU run the cell's
+step function (rnn_cell.py), composed from differentiable ops, so backprop through time is the
+engine's ordinary reverse walk; LSTM runs each direction as one fused op
+(ops/recurrent.py), whose backward is the same walk written on arrays.
 
     >>> lstm = memograd.nn.LSTM(4, 8, num_layers=2, batch_first=True)
     >>> output, (h_n, c_n) = lstm(memograd.randn(3, 5, 4))
@@ -16,6 +18,7 @@ import numbers
 import warnings
 
 from ... import creation
+from ...ops.recurrent import lstm_sequence
 from ...ops.shape import cat, stack
 from ...tensor import Tensor
 from .. import functional as F
@@ -123,8 +126,11 @@ class RNNBase(Module):
             for direction in range(directions):
                 run = layer * directions + direction
                 w_ih, w_hh, b_ih, b_hh = self._weights(run)
-                output, final = run_direction(step, F.linear(seq, w_ih, b_ih), starts[run], w_hh, b_hh,
-                                              reverse=direction == 1)
+                x_proj = F.linear(seq, w_ih, b_ih)  # every step's input projection in one matmul
+                if self.mode == "LSTM":  # the recurrence as one fused op (ops/recurrent.py)
+                    output, final = lstm_sequence(x_proj, *starts[run], w_hh, b_hh, reverse=direction == 1)
+                else:
+                    output, final = run_direction(step, x_proj, starts[run], w_hh, b_hh, reverse=direction == 1)
                 outputs.append(output)
                 finals.append(final)
             seq = outputs[0] if directions == 1 else cat(outputs, dim=2)

@@ -1,0 +1,74 @@
+"""GELU (the exact, erf form) as one fused op: x Phi(x), Phi the standard normal CDF.
+
+What it fuses, against `activation.Gelu` or the composition x * 0.5 * (1 + erf(x / sqrt 2)):
+- the forward keeps Phi(x), so the backward does not compute erf a second time (erf is most
+  of GELU's cost);
+- on float32, erf is the in-place rational function of `erf_float32` (within 4.3e-7 of the
+  exact erf, 5 times faster than SciPy's); float64 keeps the exact erf;
+- the backward, g (Phi(x) + x phi(x)), runs in place on one temporary.
+Measured in benchmarks/RESULTS.md (W6)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd.function import Op
+from ..backend import array_module
+from . import erf_float32
+from .activation import _erf, erf
+from .fused import graph_by_composition
+
+_INV_SQRT2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def normal_cdf(x):
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, as a fresh array."""
+    if x.dtype == np.float32:
+        return erf_float32.normal_cdf(x)
+    cdf = _erf(x * _INV_SQRT2)
+    cdf += 1.0
+    cdf *= 0.5
+    return cdf
+
+
+def composed_gelu(x):
+    """The same function from ordinary ops (Erf among them): the graph rule differentiates it."""
+    return x * (0.5 * (1.0 + erf(x * _INV_SQRT2)))
+
+
+class FusedGelu(Op):
+    """x -> x Phi(x); saves x and Phi(x)."""
+
+    __slots__ = ()
+    vjp_formula = ("g · (Φ(a) + a · φ(a))",)
+    backward_flops_per_element = 7
+    saves_inputs = True
+
+    @staticmethod
+    def forward(ctx, x):
+        cdf = normal_cdf(x)
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, cdf = ctx.saved
+        # d/dx x Phi(x) = Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
+        slope = x * x
+        slope *= -0.5
+        array_module(x).exp(slope, out=slope)
+        slope *= _INV_SQRT_2PI
+        slope *= x
+        slope += cdf
+        slope *= grad_out
+        return slope
+
+    @staticmethod
+    def graph_backward(ctx, grad_out, x, cdf=None):
+        return graph_by_composition(ctx, composed_gelu, grad_out, (x,))
+
+
+def gelu(x):
+    return FusedGelu.apply(x)
