@@ -222,7 +222,7 @@ OPS = {
     "Pow": binary("Pow"), "MatMul": binary("MatMul"), "Maximum": binary("Max"), "Minimum": binary("Min"),
     "Neg": unary("Neg"), "Exp": unary("Exp"), "Log": unary("Log"), "Sqrt": unary("Sqrt"),
     "Reciprocal": unary("Reciprocal"), "Sin": unary("Sin"), "Cos": unary("Cos"), "Tanh": unary("Tanh"),
-    "Sigmoid": unary("Sigmoid"), "Relu": unary("Relu"), "ReluOverwrite": unary("Relu"), "Abs": unary("Abs"),
+    "Sigmoid": unary("Sigmoid"), "Relu": unary("Relu"), "Abs": unary("Abs"),
     "Sign": unary("Sign"), "Erf": unary("Erf"), "Clone": unary("Identity"), "Rsqrt": rsqrt, "Log1p": log1p,
     "Gelu": lambda ex, node, inputs: gelu(ex.b, inputs[0], "none"),
     "Softplus": lambda ex, node, inputs: softplus(ex.b, inputs[0], float(node.beta), float(node.threshold)),
