@@ -177,19 +177,25 @@ class Op(Node):
             out = cls.forward(ctx, *arrays, **params)
         except (ValueError, TypeError, IndexError) as err:
             raise error_type(err)(describe_failure(cls, args, err)) from None
-        if modes.anomaly:
+        hunting = modes.anomaly  # per-thread switches cost a lookup each: read every one once
+        if hunting:
             anomaly.check_forward(cls.__name__, out, args)
-        if modes.recorder is not None:  # memograd.compile is recording this step
-            out = modes.recorder.op(cls, ctx, args, params, out, edges)
+        recorder = modes.recorder
+        if recorder is not None:  # memograd.compile is recording this step
+            out = recorder.op(cls, ctx, args, params, out, edges)
         if not (record and modes.grad_enabled) or out.dtype.kind not in "fc":
             result = Tensor._make(out, None)
-        else:
-            finish_node(ctx, edges, out)
+        else:  # finish_node, written out: this is the hottest path of the library
+            ctx.next = tuple(edges)
+            ctx.stamp = CLOCK.now
+            ctx.shape = out.shape
+            ctx.dtype = out.dtype
+            ctx.retained = None
             ctx.saved_src = args if cls.saves_inputs else ()
             result = Tensor._make(out, ctx)
             if cls.guards_output:
                 ctx.out_counter = result._counter = VersionCounter()
-            if modes.anomaly:
+            if hunting:
                 anomaly.remember_origin(ctx)
         if cls.is_view and np.may_share_memory(out, arrays[0]):
             views.record_view(result, args[0], cls, params)
