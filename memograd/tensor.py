@@ -18,6 +18,7 @@ from .tensor_api.inplace_methods import InplaceMethods
 from .tensor_api.reductions import ReductionMethods
 from .tensor_api.shaping import ShapeMethods
 from .tensor_api.values import ValueMethods
+from .unsupported import stand_in_for_missing
 
 
 class Tensor(ValueMethods, ConversionMethods, ArithmeticMethods, ReductionMethods, ShapeMethods, InplaceMethods,
@@ -116,8 +117,14 @@ class Tensor(ValueMethods, ConversionMethods, ArithmeticMethods, ReductionMethod
         return 0 if self._counter is None else self._counter.value
 
     def _shared_counter(self) -> VersionCounter:
+        """The version counter, made on first need. The node that made this tensor may need it
+        unchanged for backward (guards_output): it watches the counter from here on, which is
+        enough, since nothing changed the memory while there was no counter."""
         if self._counter is None:
             self._counter = VersionCounter()
+            node = self._grad_fn
+            if node is not None and node.guards_output and getattr(node, "out_counter", None) is None:
+                node.out_counter = self._counter
         return self._counter
 
     @property
@@ -175,5 +182,7 @@ _new = object.__new__
 
 # The autograd modules are imported by this one, so they learn the Tensor class here.
 _function.Tensor = Tensor
+# A PyTorch Tensor method memograd lacks raises an error naming it (memograd.unsupported).
+stand_in_for_missing(Tensor, "torch.Tensor")
 
 __all__ = ["Tensor"]

@@ -69,6 +69,25 @@ def missing(namespace: str, name: str, owner: str | None = None) -> Exception:
     return AttributeError(f"{owner or 'module ' + repr(namespace.replace('torch', 'memograd', 1))} has no attribute {name!r}")
 
 
+class MissingAttribute:
+    """Stands, on a class, for an attribute PyTorch's class has and memograd's lacks: reading it
+    raises UnsupportedAttributeError naming it. (A `__getattr__` on Tensor would say the same,
+    but Python then routes every attribute read of every tensor through a slower path.)"""
+
+    def __init__(self, namespace: str, name: str, owner: str):
+        self.namespace, self.name, self.owner = namespace, name, owner
+
+    def __get__(self, instance, cls=None):
+        raise missing(self.namespace, self.name, self.owner)
+
+
+def stand_in_for_missing(cls, namespace: str) -> None:
+    """Give `cls` a MissingAttribute for each name of PyTorch's `namespace` it lacks."""
+    for name in sorted(_names(namespace)):
+        if not name.startswith("_") and not hasattr(cls, name):
+            setattr(cls, name, MissingAttribute(namespace, name, f"'{cls.__name__}' object"))
+
+
 def unsupported(api: str, reason: str) -> UnsupportedAPIError:
     """The error for an unsupported argument or mode of an API memograd has (`api` names it)."""
     return UnsupportedAPIError(f"{api} is not supported by memograd: {reason}. See docs/compat.md.")

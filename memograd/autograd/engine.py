@@ -80,7 +80,6 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
         observer.begins(roots, root_grads, retain_graph, create_graph, targets)
     consumers = count_consumers(roots)
     needed = nodes_leading_to(targets, consumers) if targets is not None else None
-    keep = targets if targets is not None else leaves_and_retained(consumers)
     kept = {}
     slots = {}
     for root, grad in zip(roots, root_grads):
@@ -98,11 +97,15 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
             if grad is None or (needed is not None and node not in needed):
                 grads_in = ()
             else:
-                if node in keep:
+                if targets is None:  # keep what some .grad receives: leaves, retained tensors
+                    if type(node) is AccumulateGrad or node.retained is not None:
+                        kept[node] = grad
+                elif node in targets:
                     kept[node] = grad
                 grads_in = call_backward(node, grad, create_graph) if node.next else ()  # leaves: ()
-                for observer in observers:
-                    observer.node_ran(node, grad, grads_in)
+                if observers:  # tested first: cheaper than a loop over nothing, on every node and edge
+                    for observer in observers:
+                        observer.node_ran(node, grad, grads_in)
                 if not retain_graph:
                     node.saved = None if node.saved else node.saved
                     node.saved_src = ()
@@ -118,8 +121,9 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
                         child_grad = cast(child_grad, child.dtype)
                     previous = slots.get(child)
                     slots[child] = child_grad if previous is None else previous + child_grad
-                    for observer in observers:
-                        observer.slot_added(child, raw, previous, slots[child])
+                    if observers:
+                        for observer in observers:
+                            observer.slot_added(child, raw, previous, slots[child])
                 left = consumers[child] - 1
                 consumers[child] = left
                 if left == 0:
@@ -127,10 +131,6 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
     finally:
         modes.grad_enabled = previous_mode
     return kept
-
-
-def leaves_and_retained(consumers) -> set:
-    return {node for node in consumers if type(node) is AccumulateGrad or node.retained is not None}
 
 
 def with_thread_observers(observers) -> tuple:

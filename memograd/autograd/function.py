@@ -9,7 +9,7 @@ import weakref
 import numpy as np
 
 from . import anomaly, grad_mode
-from .modes import modes
+from .modes import DEPARTED, modes
 from .version import CLOCK, VersionCounter
 
 
@@ -74,8 +74,11 @@ class Node:
             counter = getattr(src, "_counter", None)
             if counter is not None and counter.stamp > self.stamp:
                 raise_modified(self, f"input {i}, of shape {tuple(src.shape)},", counter.value)
-        if self.guards_output and self.out_counter.stamp > self.stamp:
-            raise_modified(self, f"its output, of shape {self.shape},", self.out_counter.value)
+        # The output's counter exists only once the output was changed in place, viewed or
+        # detached (Tensor._shared_counter gives it to the node then).
+        out_counter = getattr(self, "out_counter", None) if self.guards_output else None
+        if out_counter is not None and out_counter.stamp > self.stamp:
+            raise_modified(self, f"its output, of shape {self.shape},", out_counter.value)
 
 
 def raise_freed(node: Node):
@@ -177,13 +180,15 @@ class Op(Node):
             out = cls.forward(ctx, *arrays, **params)
         except (ValueError, TypeError, IndexError) as err:
             raise error_type(err)(describe_failure(cls, args, err)) from None
-        hunting = modes.anomaly  # per-thread switches cost a lookup each: read every one once
+        if DEPARTED:  # some thread is away from the default modes: read this one's (see modes.py)
+            recording, hunting, recorder = modes.grad_enabled, modes.anomaly, modes.recorder
+        else:
+            recording, hunting, recorder = True, False, None
         if hunting:
             anomaly.check_forward(cls.__name__, out, args)
-        recorder = modes.recorder
         if recorder is not None:  # memograd.compile is recording this step
             out = recorder.op(cls, ctx, args, params, out, edges)
-        if not (record and modes.grad_enabled) or out.dtype.kind not in "fc":
+        if not (record and recording) or out.dtype.kind not in "fc":
             result = Tensor._make(out, None)
         else:  # finish_node, written out: this is the hottest path of the library
             ctx.next = tuple(edges)
@@ -193,8 +198,6 @@ class Op(Node):
             ctx.retained = None
             ctx.saved_src = args if cls.saves_inputs else ()
             result = Tensor._make(out, ctx)
-            if cls.guards_output:
-                ctx.out_counter = result._counter = VersionCounter()
             if hunting:
                 anomaly.remember_origin(ctx)
         if cls.is_view and np.may_share_memory(out, arrays[0]):

@@ -104,13 +104,6 @@ class ValueMethods:
 
     __hash__ = object.__hash__
 
-    def __getattr__(self, name: str):
-        """Only reached for a name the class lacks: a PyTorch Tensor API memograd does not
-        have raises NotImplementedError naming it (memograd.unsupported)."""
-        from ..unsupported import missing
-
-        raise missing("torch.Tensor", name, owner="'Tensor' object")
-
     def __repr__(self) -> str:
         return printing.tensor_repr(self)
 
