@@ -1,12 +1,24 @@
 """Process-wide switches that programs set at start-up. memograd honours what it can:
 its results are already deterministic (NumPy on the CPU), so the determinism switch is a
-recorded flag; thread counts and matmul precision are recorded for `get_*` to report,
-since NumPy's BLAS threads are fixed when NumPy loads."""
+recorded flag; the thread count is how many threads memograd's own elementwise kernels use
+(memograd.blockwise; NumPy's BLAS threads are fixed when NumPy loads); matmul precision is
+recorded for `get_*` to report."""
 from __future__ import annotations
 
 import os
 
-_state = {"deterministic": False, "warn_only": False, "threads": os.cpu_count() or 1, "precision": "highest"}
+
+def _default_threads() -> int:
+    """As PyTorch: OMP_NUM_THREADS if set (or OPENBLAS_NUM_THREADS, which NumPy's BLAS follows),
+    else one per core."""
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        value = os.environ.get(name, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return os.cpu_count() or 1
+
+
+_state = {"deterministic": False, "warn_only": False, "threads": _default_threads(), "precision": "highest"}
 
 
 def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..backend import array_module
+from ..blockwise import by_rows
 from .fused import graph_by_composition, is_tensor
 from .select import where
 from .softmax import softmax
@@ -45,50 +46,33 @@ class ScaledDotProductAttention(Op):
     @staticmethod
     def forward(ctx, q, k, v, mask=None, causal=False, scale=1.0):
         ctx.mask, ctx.causal, ctx.scale = mask, causal, scale
-        xp = array_module(q)
-        scores = (q * scale) @ _swap(k)
         if causal:
-            mask = causal_allowed(scores.shape[-2], scores.shape[-1])
-        if mask is not None and mask.dtype == bool:
-            xp.copyto(scores, -xp.inf, where=~mask)
-        elif mask is not None:
-            scores = scores + mask
-        # softmax over the keys, in place on the scores
-        top = scores.max(axis=-1, keepdims=True)
-        dead = None
-        if mask is not None and not causal:  # causal rows always keep key 0
-            dead = xp.isneginf(top)
-            if dead.any():
-                top[dead] = 0.0
-            else:
-                dead = None
-        scores -= top
-        xp.exp(scores, out=scores)
-        total = scores.sum(axis=-1, keepdims=True)
-        if dead is not None:  # every key masked: all exp are 0; dividing by 1 keeps them so
-            total[dead] = 1.0
-        scores /= total
-        ctx.save_for_backward(q, k, v, scores)
-        return scores @ v
+            mask = causal_allowed(q.shape[-2], k.shape[-2])
+        if _by_batch(q, k, v, mask):  # batches are independent: one share of them per thread
+            probs = np.empty(q.shape[:-1] + k.shape[-2:-1], q.dtype)
+            out = np.empty(q.shape[:-1] + v.shape[-1:], q.dtype)
+            by_rows(lambda *parts: _attend(*parts, mask, causal, scale), q, k, v, probs, out)
+        else:
+            probs, out = _attend(q, k, v, None, None, mask, causal, scale)
+        ctx.save_for_backward(q, k, v, probs)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
         q, k, v, probs = ctx.saved
-        q_edge, k_edge, v_edge = ctx.next
-        grad_v = _swap(probs) @ grad_out if v_edge is not None else None
-        if q_edge is None and k_edge is None:
-            return None, None, grad_v
-        grad_s = grad_out @ _swap(v)  # dP, turned into dS in place
-        row = (grad_s * probs).sum(axis=-1, keepdims=True)
-        grad_s -= row
-        grad_s *= probs
-        grad_q = grad_k = None
-        if q_edge is not None:
-            grad_q = grad_s @ k
-            grad_q *= ctx.scale
-        if k_edge is not None:
-            grad_k = _swap(grad_s) @ (q * ctx.scale)
-        return grad_q, grad_k, grad_v
+        wanted = tuple(edge is not None for edge in ctx.next)
+        if not _by_batch(q, k, v, None) or grad_out.shape != q.shape[:-1] + v.shape[-1:]:
+            return _attend_backward(q, k, v, probs, grad_out, None, None, None, wanted, ctx.scale)
+        grads = tuple(np.empty(a.shape, a.dtype) if want else None for a, want in zip((q, k, v), wanted))
+        arrays = [q, k, v, probs, grad_out] + [g for g in grads if g is not None]
+
+        def part(q, k, v, probs, grad_out, *outs):
+            outs = iter(outs)
+            _attend_backward(q, k, v, probs, grad_out, *(next(outs) if want else None for want in wanted),
+                             wanted, ctx.scale)
+
+        by_rows(part, *arrays)
+        return grads
 
     @staticmethod
     def graph_backward(ctx, grad_out, q, k, v, probs=None):
@@ -106,6 +90,60 @@ class ScaledDotProductAttention(Op):
         if i == 2:
             return 2 * n_weights * ctx.shape[-1]
         return 2 * n_weights * (dims[2] + dims[i]) + 4 * n_weights
+
+
+def _by_batch(q, k, v, mask) -> bool:
+    """Whether the batches can be split among threads: NumPy arrays of one float dtype with the
+    same batch dims, and a mask (if any) shared by every batch."""
+    return (array_module(q) is np and q.ndim > 2 and q.dtype == k.dtype == v.dtype and q.dtype.kind == "f"
+            and q.shape[:-2] == k.shape[:-2] == v.shape[:-2] and (mask is None or mask.ndim <= 2))
+
+
+def _attend(q, k, v, probs, out, mask, causal: bool, scale: float):
+    """softmax(q k^T * scale + mask) into `probs` and its product with v into `out` (new arrays
+    when None); returns both."""
+    xp = array_module(q)
+    scores = xp.matmul(q * scale, _swap(k), out=probs)
+    if mask is not None and mask.dtype == bool:
+        xp.copyto(scores, -xp.inf, where=~mask)
+    elif mask is not None:  # by_rows passes `probs` and a mask of at most 2 dims: it fits in place
+        scores = scores + mask if probs is None else xp.add(scores, mask, out=scores)
+    # softmax over the keys, in place on the scores
+    top = scores.max(axis=-1, keepdims=True)
+    dead = None
+    if mask is not None and not causal:  # causal rows always keep key 0
+        dead = xp.isneginf(top)
+        if dead.any():
+            top[dead] = 0.0
+        else:
+            dead = None
+    scores -= top
+    xp.exp(scores, out=scores)
+    total = scores.sum(axis=-1, keepdims=True)
+    if dead is not None:  # every key masked: all exp are 0; dividing by 1 keeps them so
+        total[dead] = 1.0
+    scores /= total
+    return scores, xp.matmul(scores, v, out=out)
+
+
+def _attend_backward(q, k, v, probs, grad_out, grad_q, grad_k, grad_v, wanted, scale: float):
+    """The gradients of q, k and v that `wanted` asks for (into the given arrays, or new ones)."""
+    xp = array_module(q)
+    want_q, want_k, want_v = wanted
+    if want_v:
+        grad_v = xp.matmul(_swap(probs), grad_out, out=grad_v)
+    if not (want_q or want_k):
+        return None, None, grad_v
+    grad_s = grad_out @ _swap(v)  # dP, turned into dS in place
+    row = (grad_s * probs).sum(axis=-1, keepdims=True)
+    grad_s -= row
+    grad_s *= probs
+    if want_q:
+        grad_q = xp.matmul(grad_s, k, out=grad_q)
+        grad_q *= scale
+    if want_k:
+        grad_k = xp.matmul(_swap(grad_s), q * scale, out=grad_k)
+    return (grad_q if want_q else None), (grad_k if want_k else None), (grad_v if want_v else None)
 
 
 def _key_len(ctx) -> int:

@@ -52,8 +52,8 @@ _CDF_Q32 = tuple(np.float32(c / 2 ** k) for k, c in enumerate(_Q))
 _CDF_LIMIT = float(4 * np.sqrt(2))
 
 
-def normal_cdf(x):
-    """Phi(x), the standard normal CDF, of a float32 array (a new array)."""
+def normal_cdf(x, out=None):
+    """Phi(x), the standard normal CDF, of a float32 array (a new array, or written into `out`)."""
     xc = np.clip(x, -_CDF_LIMIT, _CDF_LIMIT)
     s = xc * xc
     num = _horner(s, _CDF_P32)
@@ -61,4 +61,4 @@ def normal_cdf(x):
     num *= xc
     num /= den
     num += 0.5
-    return np.clip(num, 0.0, 1.0, out=num)
+    return np.clip(num, 0.0, 1.0, out=num if out is None else out)

@@ -18,6 +18,7 @@ import os
 import numpy as np
 
 from .. import distributed as dist
+from .. import settings
 
 
 class Team:
@@ -102,7 +103,9 @@ def share_cores() -> None:
     local = MPI.COMM_WORLD.Split_type(MPI.COMM_TYPE_SHARED)
     processes_here = local.Get_size()
     local.Free()
-    threadpool_limits(max(1, (os.cpu_count() or 1) // processes_here), user_api="blas")
+    share = max(1, (os.cpu_count() or 1) // processes_here)
+    threadpool_limits(share, user_api="blas")
+    settings.set_num_threads(share)  # memograd's own elementwise threads (memograd.blockwise) too
 
 
 def load_bytes(data: bytes, where: str = "<checkpoint from rank 0>"):
