@@ -7,7 +7,7 @@ whose copy (im2col) moves runs of C contiguous values, and whose rows are the
 (N*OH*OW, KH*KW*C) matrix of the GEMMs:
 
     forward       out (N*OH*OW, O)       = cols @ W^T           W as (O, KH*KW*C)
-    weight grad   dW (O, KH*KW*C)        = g^T @ cols           the columns gathered again (cheap)
+    weight grad   dW^T (KH*KW*C, O)      = cols^T @ g           the columns gathered again (cheap)
     input grad    g @ W[:, :, i, j] for each kernel position, added into a padded buffer
 
 The output of the forward product is channels-last too: it is returned as an (N, O, OH, OW)
@@ -72,8 +72,10 @@ def conv2d_grad_weight(x, g, w_shape: tuple, geo):
     """dW (O, C, KH, KW) of conv2d(x, w) from its output gradient g (N, O, OH, OW)."""
     o, c, kh, kw = w_shape
     cols = window_rows(padded_channels_last(x, geo.pads), (kh, kw), geo, tuple(g.shape[2:]))
-    grad = rows_of(g).T @ cols  # (O, KH*KW*C)
-    return array_module(grad).ascontiguousarray(grad.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
+    # (KH*KW*C, O) = cols^T @ g, not its transpose g^T @ cols: OpenBLAS runs this order faster
+    # (CNN's second layer, (8192, 288) and (8192, 64): 1.22 against 1.54 ms)
+    grad = cols.T @ rows_of(g)
+    return array_module(grad).ascontiguousarray(grad.reshape(kh, kw, c, o).transpose(3, 2, 0, 1))
 
 
 def conv2d_grad_input(g, w, in_shape: tuple, geo):
