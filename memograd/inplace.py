@@ -164,9 +164,15 @@ def _keep_saved_values(node, tensor, out) -> None:
     memory, watched by its version counter, as when PyTorch saves an in-place op's result."""
     memory = tensor._data
     if node.saves_inputs:
-        node.saved = tuple(v.copy() if isinstance(v, np.ndarray) and v is not out and np.may_share_memory(v, memory)
-                           else v for v in node.saved)
-        node.saved_src = tuple(None if s is tensor else s for s in node.saved_src)
+        saved, sources = list(node.saved), list(node.saved_src)
+        for i, value in enumerate(saved):
+            if isinstance(value, np.ndarray) and value is not out and np.may_share_memory(value, memory):
+                saved[i] = value.copy()
+                if i < len(sources) and sources[i] is tensor:
+                    # the old value keeps its old history, so that a gradient of this node's
+                    # gradient (create_graph) flows into it, as through PyTorch's original_self
+                    sources[i] = function.Tensor._make(saved[i], tensor._grad_fn)
+        node.saved, node.saved_src = tuple(saved), tuple(sources)
     if node.guards_output:
         if node.saves_output and node.saved and node.saved[-1] is out:
             node.saved = node.saved[:-1] + (memory,)

@@ -128,8 +128,6 @@ def test_linear_with_no_inputs_is_initialised_as_pytorch():
     np.testing.assert_array_equal(layer.bias.detach().numpy(), [0.0, 0.0, 0.0])
 
 
-@pytest.mark.xfail(reason="Linear's backward rule (memograd/ops/linear.py) reshapes x with -1, which NumPy "
-                          "cannot do for 0 features; left to the rewrite of the backward rules", strict=False)
 def test_linear_with_no_inputs_has_torch_gradients():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

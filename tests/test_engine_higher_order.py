@@ -128,13 +128,16 @@ def mul_through_a_view(h, x):
     h[:2].mul_(x[:2])
 
 
+def div_on_a_base_then_a_view(h, x):
+    h.div_(x.cos() + 2)
+    h[1:3].mul_(h[:2].detach() + x[:2])
+
+
 @pytest.mark.parametrize("write", [
     add_through_a_view,
     copy_and_zero_through_chains,
-    pytest.param(mul_through_a_view, marks=pytest.mark.xfail(strict=True, reason=(
-        "inplace._keep_saved_values keeps the overwritten value as a constant copy (saved_src None), so "
-        "a graph rule that reads it (mul_, div_, pow_...) cannot differentiate through it; PyTorch keeps "
-        "it as original_self with the old history"))),
+    mul_through_a_view,
+    div_on_a_base_then_a_view,
 ])
 def test_higher_order_through_in_place_on_views_matches_torch(write):
     torch = pytest.importorskip("torch")

@@ -41,9 +41,10 @@ class Linear(Op):
         grad_x = grad_out @ weight if x_edge is not None else None
         grad_w = grad_b = None
         if w_edge is not None or b_edge is not None:
-            g2 = grad_out.reshape((-1, n_out))  # all leading axes are batch axes
+            rows = math.prod(grad_out.shape[:-1])  # all leading axes are batch axes (not -1:
+            g2 = grad_out.reshape((rows, n_out))  # NumPy cannot infer it when a size is 0)
             if w_edge is not None:
-                grad_w = g2.T @ x.reshape((-1, n_in))
+                grad_w = g2.T @ x.reshape((rows, n_in))
             if b_edge is not None:  # the sum down the rows as a matrix-vector product (BLAS, every
                 # core): 2-3.5x faster than sum(axis=0) on (2048, 512) and (2048, 128) float32
                 grad_b = array_module(g2).ones(g2.shape[0], dtype=g2.dtype) @ g2
@@ -54,8 +55,9 @@ class Linear(Op):
         x_edge, w_edge, b_edge = ctx.next
         n_out, n_in = weight.shape
         grad_x = grad_out @ weight if x_edge is not None else None
-        g2 = grad_out.reshape(-1, n_out)
-        grad_w = g2.T @ x.reshape(-1, n_in) if w_edge is not None else None
+        rows = math.prod(grad_out.shape[:-1])
+        g2 = grad_out.reshape(rows, n_out)
+        grad_w = g2.T @ x.reshape(rows, n_in) if w_edge is not None else None
         grad_b = g2.sum(0) if b_edge is not None else None
         return grad_x, grad_w, grad_b
 
