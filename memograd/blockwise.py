@@ -16,6 +16,7 @@ on one thread, 2.2 ms on two (benchmarks/RESULTS.md).
 The thread count is memograd.get_num_threads() (PyTorch's intra-op threads)."""
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -31,6 +32,7 @@ MIN_PARALLEL = 1 << 17  # below this a thread hand-off (tens of microseconds) co
 
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
+_pool_pid = 0
 _pool_lock = threading.Lock()
 
 
@@ -88,12 +90,13 @@ def _share(run, size: int, threads: int, unit: int) -> None:
 
 
 def _executor(threads: int) -> ThreadPoolExecutor:
-    """One process-wide pool with `threads - 1` workers (the caller is the last thread)."""
-    global _pool, _pool_size
+    """One process-wide pool with `threads - 1` workers (the caller is the last thread). A
+    forked child (a DataLoader worker) inherits the pool but not its threads: it makes its own."""
+    global _pool, _pool_size, _pool_pid
     with _pool_lock:
-        if _pool is None or _pool_size < threads - 1:
-            if _pool is not None:
+        if _pool is None or _pool_size < threads - 1 or _pool_pid != os.getpid():
+            if _pool is not None and _pool_pid == os.getpid():
                 _pool.shutdown(wait=False)
             _pool = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="memograd-blockwise")
-            _pool_size = threads - 1
+            _pool_size, _pool_pid = threads - 1, os.getpid()
         return _pool

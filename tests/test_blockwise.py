@@ -4,20 +4,18 @@ import numpy as np
 import pytest
 
 import memograd
-from memograd import blockwise
+from memograd import blockwise, settings
 from memograd.ops.attention import ScaledDotProductAttention
 from memograd.ops.gelu import FusedGelu
 
 
 @pytest.fixture(params=[1, 2, 3])
 def threads(request, monkeypatch):
-    before = memograd.get_num_threads()
-    memograd.set_num_threads(request.param)
+    monkeypatch.setitem(settings._state, "threads", request.param)
     monkeypatch.setattr(blockwise, "MIN_PARALLEL", 100)  # small arrays still get shared
     monkeypatch.setattr(blockwise, "BLOCK", 777)  # slices that do not divide the size
     monkeypatch.setattr(blockwise, "SHARED_BLOCK", 1001)
-    yield request.param
-    memograd.set_num_threads(before)
+    return request.param
 
 
 def test_blockwise_equals_the_whole_array_call(threads):
@@ -66,9 +64,42 @@ def test_fused_ops_give_the_same_bits_on_any_number_of_threads(case, monkeypatch
     monkeypatch.setattr(blockwise, "MIN_PARALLEL", 10)
     results = []
     for threads in (1, 2, 4):
-        memograd.set_num_threads(threads)
+        monkeypatch.setitem(settings._state, "threads", threads)
         results.append(_run(op, arrays, **params))
-    memograd.set_num_threads(2)
     for other in results[1:]:
         for a, b in zip(results[0], other):
             assert np.array_equal(a, b)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_forked_child_makes_its_own_threads(monkeypatch):
+    """A DataLoader worker forked after the pool started must not wait on its parent's threads."""
+    import os
+
+    monkeypatch.setattr(blockwise, "MIN_PARALLEL", 100)
+    monkeypatch.setattr(blockwise, "SHARED_BLOCK", 1000)
+    monkeypatch.setitem(settings._state, "threads", 2)
+    x = np.arange(10_000, dtype=np.float32)
+    out = np.empty_like(x)
+    blockwise.blockwise(lambda x, out: np.multiply(x, 2, out=out), x, out)  # the parent's pool starts
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if the work completes and is right
+        try:
+            blockwise.blockwise(lambda x, out: np.multiply(x, 3, out=out), x, out)
+            os._exit(0 if np.array_equal(out, x * 3) else 1)
+        except BaseException:
+            os._exit(2)
+    waited, status = 0.0, None
+    import time
+
+    while waited < 20:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+        waited += 0.05
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child hung on its parent's thread pool")
+    assert os.waitstatus_to_exitcode(status) == 0
