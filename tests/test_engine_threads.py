@@ -78,3 +78,26 @@ def test_two_threads_train_two_models_with_zero_wrong_steps():
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_the_fast_path_returns_once_every_mode_is_back_to_its_default():
+    """Op.apply skips the per-thread reads while `modes.DEPARTED` is empty: every switch that
+    leaves a default must put this thread in it, and coming back must take it out."""
+    from memograd.autograd.modes import DEPARTED
+
+    away = lambda: threading.get_ident() in DEPARTED  # noqa: E731 - other tests' threads may be in it
+    assert not away()
+    x = memograd.ones(2, requires_grad=True)
+    with memograd.no_grad():
+        assert away()
+        assert not (x * 2).requires_grad
+        with memograd.enable_grad():
+            assert (x * 2).requires_grad
+        assert not (x * 2).requires_grad
+    assert not away()
+    with memograd.autograd.detect_anomaly():
+        assert away()
+    with memograd.inference_mode():
+        assert away()
+    (x * 2).sum().backward()  # the engine turns grad mode off during the walk, then back on
+    assert not away() and (x * 2).requires_grad
