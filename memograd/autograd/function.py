@@ -10,7 +10,7 @@ import numpy as np
 
 from . import anomaly, grad_mode
 from .modes import DEPARTED, modes
-from .version import CLOCK, VersionCounter
+from .version import CLOCK
 
 
 class Node:

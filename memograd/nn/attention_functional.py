@@ -19,7 +19,6 @@ import math
 
 import numpy as np
 
-from ..backend import array_module
 from ..ops import linear as _linear
 from ..ops import shape as _shape
 from ..ops import attention as _attention

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
-from ..autograd import compile_hooks
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
 
