@@ -25,15 +25,12 @@ REASONS = {
     "torch.jit": "memograd has no TorchScript; run the Python module as it is (memograd.compile records a "
                  "training step instead)",
     "torch.distributions": "memograd has no probability distributions yet",
-    "torch.distributed": "distributed training is planned over MPI and not there yet",
-    "torch.onnx": "ONNX export is not in this memograd",
     "torch.quantization": "memograd has no quantized tensors",
     "torch.ao": "memograd has no quantized tensors",
     "torch.vmap": "memograd has no vectorizing map; loop, or batch the computation by hand",
     "torch.func": "memograd has no functorch transforms; use memograd.autograd.grad",
     "torch.complex64": "memograd has no complex tensors",
     "torch.complex128": "memograd has no complex tensors",
-    "torch.nn.parallel.DistributedDataParallel": "distributed training is planned over MPI and not there yet",
 }
 
 
