@@ -82,7 +82,10 @@ def setitem(tensor, index, value):
 
 
 def write(tensor, out, name: str) -> None:
-    """Copy `out` into tensor's memory and bump the version."""
+    """Copy `out` into tensor's memory (unless the op wrote it there itself) and bump the version."""
+    if out is tensor._data:
+        bump_version(tensor)
+        return
     try:
         np.copyto(tensor._data, out, casting="same_kind")
     except (ValueError, TypeError) as err:

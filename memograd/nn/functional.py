@@ -111,7 +111,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(input, 0); with `inplace=True` written over `input` (`input.relu_()`), which is
-    returned: a value saved for backward that it overwrites is then refused, as in PyTorch."""
+    returned: no new array, and a value saved for backward that it overwrites is then refused,
+    as in PyTorch."""
     return input.relu_() if inplace else _unary.relu(input)
 
 

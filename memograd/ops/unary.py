@@ -248,9 +248,10 @@ class Relu(Op):
     vjp_formula = ("g · [a > 0]",)
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x, into_input=False):
+        """`into_input`: written over x (`relu_`, `nn.ReLU(inplace=True)`): one pass, no new array."""
         ctx.save_for_backward(positive(x))
-        return array_module(x).maximum(x, 0)
+        return array_module(x).maximum(x, 0, out=x if into_input else None)
 
     @staticmethod
     def backward(ctx, grad_out):

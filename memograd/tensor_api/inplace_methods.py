@@ -54,7 +54,7 @@ class InplaceMethods:
         return self.clamp_(max=max)
 
     def relu_(self):
-        return inplace.apply(self, unary.Relu, (), "relu_")
+        return inplace.apply(self, unary.Relu, (), "relu_", into_input=True)
 
     def leaky_relu_(self, negative_slope: float = 0.01):
         return inplace.apply(self, activation.LeakyRelu, (), "leaky_relu_", negative_slope=negative_slope)
