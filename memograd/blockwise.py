@@ -2,13 +2,15 @@
 on all of memograd's threads.
 
 Each NumPy call reads and writes a whole array: a chain of 20 calls over a 4 MiB array streams
-160 MiB through memory, while the same chain over 256 KiB slices stays in the core's cache.
+160 MiB through memory, while the same chain over 128 KiB slices stays in the core's cache.
 NumPy also leaves the interpreter lock while a ufunc runs, so the slices of one array can be
 computed on several cores at once. Elementwise work gives every element the same operations
 whichever slice it is in, so the result is bit for bit the one of the whole-array call.
 
 Measured on GELU's forward over (2048, 512) float32 on 2 cores: 7.9 ms whole, 3.1 ms in slices
-on one thread, 2.2 ms on two (benchmarks/RESULTS.md).
+on one thread, 2.2 ms on two (benchmarks/RESULTS.md). Right after a matmul the extra threads gain
+little: OpenBLAS's idle workers keep spinning on the other cores for a while (its
+OPENBLAS_THREAD_TIMEOUT, read when NumPy loads), so the slices are what helps inside a training step.
 
     out = np.empty_like(x)
     blockwise(kernel, x, y, out)   # kernel(x_slice, y_slice, out_slice) for each slice
