@@ -105,3 +105,14 @@ BROADCAST_PAIRS = [
     ((2, 3, 4), (3, 1)),
     ((1, 3, 1), (2, 1, 4)),
 ]
+
+
+def graph_nodes(out) -> set:
+    """Every node of the graph behind `out`, found by walking it from the output."""
+    seen, stack = set(), [out.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is not None and node not in seen:
+            seen.add(node)
+            stack.extend(child for child, _ in node.next_functions)
+    return seen

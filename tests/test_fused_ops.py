@@ -5,7 +5,7 @@ Also the array-level speed-ups (channels-last convolution, max-pooling in the in
 order, row gradients by sorted reduceat, the float32 erf) against their references."""
 import numpy as np
 import pytest
-from helpers import check_gradgrad
+from helpers import check_gradgrad, graph_nodes
 
 import memograd as mg
 from memograd.ops import attention, conv_gemm, erf_float32, gelu, indexing, normalization, recurrent
@@ -171,7 +171,7 @@ def test_nn_lstm_runs_the_fused_op_and_matches_the_cell_step_by_step():
             getattr(cell, name).copy_(getattr(lstm, f"{name}_l0"))
     x = mg.tensor(randn(5, 2, 3))
     out, (h_n, c_n) = lstm(x)
-    assert any(type(n).__name__ == "LSTMSequence" for n in _nodes(out))
+    assert any(type(n).__name__ == "LSTMSequence" for n in graph_nodes(out))
     h = c = mg.zeros(2, 4, dtype=mg.float64)
     steps = []
     for t in range(5):
@@ -181,14 +181,6 @@ def test_nn_lstm_runs_the_fused_op_and_matches_the_cell_step_by_step():
     np.testing.assert_allclose(c_n[0].detach().numpy(), c.detach().numpy(), rtol=1e-12)
 
 
-def _nodes(out):
-    seen, stack = set(), [out.grad_fn]
-    while stack:
-        node = stack.pop()
-        if node is not None and node not in seen:
-            seen.add(node)
-            stack.extend(child for child, _ in node.next_functions)
-    return seen
 
 
 # ---- array-level speed-ups ----------------------------------------------------------------------------------

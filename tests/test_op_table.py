@@ -6,6 +6,7 @@ second derivatives that pass the finite-difference check too. The tests are para
 ALL_OPS, not by the cases, so an op without a case fails instead of going untested."""
 import pytest
 from helpers import check_grad, check_gradgrad, check_parity, make_inputs
+from helpers import graph_nodes
 from op_cases import CASES
 
 import memograd
@@ -14,17 +15,6 @@ from memograd.autograd.function import Op
 from memograd.ops import ALL_OPS
 
 NAMES = [op.__name__ for op in ALL_OPS]
-
-
-def graph_nodes(out) -> set:
-    """Every node of the graph behind `out`, found by walking it from the output."""
-    seen, stack = set(), [out.grad_fn]
-    while stack:
-        node = stack.pop()
-        if node is not None and node not in seen:
-            seen.add(node)
-            stack.extend(child for child, _ in node.next_functions)
-    return seen
 
 
 def recorded_ops(out) -> set:
