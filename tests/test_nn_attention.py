@@ -75,6 +75,8 @@ def test_sdpa_rejects_what_pytorch_rejects():
         sdpa(q, q, q, dropout_p=1.5)
     with pytest.raises(RuntimeError, match="bool or float"):
         sdpa(q, q, q, attn_mask=np.ones((3, 3), dtype=np.int64))
+    with pytest.raises(RuntimeError, match="bool or float"):  # float64 mask, float32 query (PyTorch raises too)
+        sdpa(q, q, q, attn_mask=mg.zeros(3, 3, dtype=mg.float64))
     with pytest.raises(RuntimeError, match="at least 2-D"):
         sdpa(mg.randn(4), mg.randn(4), mg.randn(4))
     with pytest.raises(RuntimeError, match="must divide"):

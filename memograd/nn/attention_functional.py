@@ -107,10 +107,12 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         kind = _mask_dtype(attn_mask).kind
         if kind == "b":
             mask = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
-        elif kind == "f":
+        elif kind == "f" and _mask_dtype(attn_mask) == query.dtype:
             mask = _as_float_mask(attn_mask, query.dtype)
-        else:
-            raise RuntimeError(f"scaled_dot_product_attention: attn_mask must be bool or float, got {_mask_dtype(attn_mask)}")
+        else:  # as PyTorch: a float mask of another dtype than the query's is refused too
+            raise RuntimeError(f"scaled_dot_product_attention: expected attn_mask dtype to be bool or float of "
+                               f"the query's dtype, but got attn_mask.dtype: {_mask_dtype(attn_mask)} and "
+                               f"query.dtype: {query.dtype}")
     scores_shape = np.broadcast_shapes(query.shape[:-1], key.shape[:-2] + (1,)) + (key.shape[-2],)
     learnt = isinstance(mask, Tensor) and mask.requires_grad
     wide = mask is not None and np.broadcast_shapes(tuple(mask.shape), scores_shape) != scores_shape
