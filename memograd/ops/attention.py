@@ -12,6 +12,10 @@ the scores, broadcastable to (..., L, S); `causal` builds the lower-triangular o
 at the top left, as PyTorch). A query row whose keys are all masked gets zero weights (and
 a zero output), as PyTorch's scaled_dot_product_attention does. Dropout on the weights and
 masks that require grad take the composition (nn/attention_functional.py).
+
+On float32 NumPy arrays with Numba (memograd.loops), without a mask or with the causal one, the
+softmax and its backward are compiled loops over the rows around NumPy's exp (`_shift_rows`,
+`_normalize_rows`, `_softmax_grad_rows`) instead of eight passes and three small-axis reductions.
 Measured in benchmarks/RESULTS.md (W6)."""
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import math
 
 import numpy as np
 
+from .. import loops
 from ..autograd.function import Op
 from ..backend import array_module
 from ..blockwise import by_rows
@@ -104,6 +109,12 @@ def _attend(q, k, v, probs, out, mask, causal: bool, scale: float):
     when None); returns both."""
     xp = array_module(q)
     scores = xp.matmul(q * scale, _swap(k), out=probs)
+    if _uses_loops(scores, mask, causal):
+        rows = scores.reshape(-1, *scores.shape[-2:])
+        _shift_rows(rows, causal)
+        np.exp(rows, out=rows)
+        _normalize_rows(rows)
+        return scores, xp.matmul(scores, v, out=out)
     if mask is not None and mask.dtype == bool:
         xp.copyto(scores, -xp.inf, where=~mask)
     elif mask is not None:  # by_rows passes `probs` and a mask of at most 2 dims: it fits in place
@@ -135,15 +146,67 @@ def _attend_backward(q, k, v, probs, grad_out, grad_q, grad_k, grad_v, wanted, s
     if not (want_q or want_k):
         return None, None, grad_v
     grad_s = grad_out @ _swap(v)  # dP, turned into dS in place
-    row = (grad_s * probs).sum(axis=-1, keepdims=True)
-    grad_s -= row
-    grad_s *= probs
+    if _uses_loops(grad_s, None, False) and probs.flags.c_contiguous:
+        _softmax_grad_rows(grad_s.reshape(-1, grad_s.shape[-1]), probs.reshape(-1, probs.shape[-1]))
+    else:
+        row = (grad_s * probs).sum(axis=-1, keepdims=True)
+        grad_s -= row
+        grad_s *= probs
     if want_q:
         grad_q = xp.matmul(grad_s, k, out=grad_q)
         grad_q *= scale
     if want_k:
         grad_k = xp.matmul(_swap(grad_s), q * scale, out=grad_k)
     return (grad_q if want_q else None), (grad_k if want_k else None), (grad_v if want_v else None)
+
+
+def _uses_loops(scores, mask, causal: bool) -> bool:
+    return (type(scores) is np.ndarray and scores.dtype == np.float32 and scores.flags.c_contiguous
+            and (mask is None or causal) and loops.available())
+
+
+@loops.loop
+def _shift_rows(scores, causal):
+    """Each row of (n, L, S) scores minus its largest score; with `causal`, row i sees keys
+    0..i and the others become -inf (so that exp makes them 0)."""
+    n, rows, keys = scores.shape
+    for b in range(n):
+        for i in range(rows):
+            seen = min(i + 1, keys) if causal else keys
+            top = scores[b, i, 0]
+            for j in range(1, seen):
+                top = max(top, scores[b, i, j])
+            for j in range(seen):
+                scores[b, i, j] -= top
+            for j in range(seen, keys):
+                scores[b, i, j] = -np.inf
+
+
+@loops.loop(reorder_sums=True)
+def _normalize_rows(weights):
+    """Each row of (n, L, S) exponentials divided by its sum (accumulated in float64)."""
+    n, rows, keys = weights.shape
+    for b in range(n):
+        for i in range(rows):
+            total = 0.0
+            for j in range(keys):
+                total += weights[b, i, j]
+            inverse = np.float32(1.0 / total)
+            for j in range(keys):
+                weights[b, i, j] *= inverse
+
+
+@loops.loop(reorder_sums=True)
+def _softmax_grad_rows(grad, weights):
+    """dP -> dS = P (dP - rowsum(dP P)) in place, over (rows, S)."""
+    rows, keys = grad.shape
+    for i in range(rows):
+        along = 0.0
+        for j in range(keys):
+            along += grad[i, j] * weights[i, j]
+        along32 = np.float32(along)
+        for j in range(keys):
+            grad[i, j] = (grad[i, j] - along32) * weights[i, j]
 
 
 def _key_len(ctx) -> int:

@@ -28,17 +28,17 @@ class Linear(Op):
         # x @ W.T as it stands is what OpenBLAS runs fastest inside a training step: the
         # transposed product W @ x.T is faster in isolation at batch 128 (operands hot in
         # cache) but 7-13% slower within a step.
-        out = x @ weight.T
+        out = _as_rows(x) @ weight.T
         if bias is not None:
             out += bias  # in place: `out` is a fresh array
-        return out
+        return out.reshape(x.shape[:-1] + out.shape[-1:])
 
     @staticmethod
     def backward(ctx, grad_out):
         x, weight = ctx.saved
         x_edge, w_edge, b_edge = ctx.next
         n_out, n_in = weight.shape
-        grad_x = grad_out @ weight if x_edge is not None else None
+        grad_x = (_as_rows(grad_out) @ weight).reshape(x.shape) if x_edge is not None else None
         grad_w = grad_b = None
         if w_edge is not None or b_edge is not None:
             rows = math.prod(grad_out.shape[:-1])  # all leading axes are batch axes (not -1:
@@ -74,6 +74,14 @@ class Linear(Op):
                 n_in = edge.shape[axis]
                 break
         return 2 * out_size * n_in
+
+
+def _as_rows(x):
+    """(..., n) as one (rows, n) matrix: NumPy multiplies a 3-d array by a matrix as one GEMM per
+    leading index, 2-2.5x slower than one GEMM over all rows at W6's (32, 64, 128) @ (128, 512)."""
+    if x.ndim == 2:
+        return x
+    return x.reshape((math.prod(x.shape[:-1]), x.shape[-1]))
 
 
 def linear(x, weight, bias=None):

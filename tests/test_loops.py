@@ -1,0 +1,161 @@
+"""memograd.loops: every op that takes a compiled loop gives what its NumPy path gives (GELU bit
+for bit; LayerNorm and attention, whose sums run in another order, to float32 rounding), values
+and gradients, and the NumPy path is what runs without Numba."""
+import numpy as np
+import pytest
+
+import memograd
+from memograd import blockwise, loops, settings
+from memograd.ops import attention, gelu, linear
+
+pytest.importorskip("numba")
+
+
+@pytest.fixture
+def without_numba(monkeypatch):
+    """The process as it is without Numba (or with MEMOGRAD_JIT=0)."""
+    monkeypatch.setattr(loops, "_numba", None)
+    monkeypatch.setattr(loops, "_checked", True)
+
+
+def _run(fn, arrays, seed=1):
+    tensors = [memograd.tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*tensors)
+    grad = np.random.default_rng(seed).standard_normal(tuple(out.shape)).astype(out.detach().numpy().dtype)
+    out.backward(memograd.tensor(grad))
+    return [out.detach().numpy()] + [t.grad.numpy() for t in tensors]
+
+
+def _both_paths(fn, arrays, monkeypatch):
+    assert loops.available()
+    compiled = _run(fn, arrays)
+    with monkeypatch.context() as m:
+        m.setattr(loops, "_numba", None)
+        m.setattr(loops, "_checked", True)
+        assert not loops.available()
+        reference = _run(fn, arrays)
+    return compiled, reference
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # nan and inf on purpose
+def test_gelu_loops_give_the_numpy_passes_bits_including_nan_and_inf(monkeypatch):
+    x = (np.random.default_rng(0).standard_normal((67, 129)) * 4).astype(np.float32)
+    x.flat[:7] = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e30, -1e-30]
+    compiled, reference = _both_paths(gelu.gelu, [x], monkeypatch)
+    for a, b in zip(compiled, reference):
+        assert np.array_equal(a, b, equal_nan=True)
+
+
+def test_gelu_loops_are_called_when_numba_is_there(monkeypatch):
+    calls = []
+    original = gelu._forward_loop
+
+    def counting(*arrays):
+        calls.append(len(arrays[0]))
+        return original(*arrays)
+
+    monkeypatch.setattr(gelu, "_forward_loop", counting)
+    gelu.gelu(memograd.ones(10, 10))
+    assert sum(calls) == 100
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_loops_match_the_numpy_path(affine, monkeypatch):
+    rng = np.random.default_rng(2)
+    arrays = [(rng.standard_normal((5, 7, 48)) * 3 + 10).astype(np.float32)]
+    if affine:
+        arrays += [rng.standard_normal(48).astype(np.float32), rng.standard_normal(48).astype(np.float32)]
+
+    def fn(x, *params):
+        return memograd.nn.functional.layer_norm(x, (48,), *params)
+
+    compiled, reference = _both_paths(fn, arrays, monkeypatch)
+    for a, b in zip(compiled, reference):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5)
+
+
+def test_layer_norm_loops_over_two_normalised_dims(monkeypatch):
+    x = np.random.default_rng(3).standard_normal((4, 6, 5)).astype(np.float32)
+    w, b = np.random.default_rng(4).standard_normal((2, 6, 5)).astype(np.float32)
+    compiled, reference = _both_paths(lambda *t: memograd.nn.functional.layer_norm(t[0], (6, 5), t[1], t[2]),
+                                      [x, w, b], monkeypatch)
+    for a, b_ in zip(compiled, reference):
+        np.testing.assert_allclose(a, b_, rtol=2e-5, atol=2e-5)
+
+
+@pytest.mark.parametrize("causal", [True, False])
+@pytest.mark.parametrize("shape", [(2, 3, 9, 5), (4, 7, 6), (6, 4)])
+def test_attention_loops_match_the_numpy_path(causal, shape, monkeypatch):
+    rng = np.random.default_rng(5)
+    q, k, v = (rng.standard_normal(shape).astype(np.float32) for _ in range(3))
+    if len(shape) > 2:  # keys longer than queries: the causal mask is not square
+        k, v = (np.concatenate([a, a[..., :2, :]], axis=-2) for a in (k, v))
+    compiled, reference = _both_paths(
+        lambda *t: memograd.nn.functional.scaled_dot_product_attention(*t, is_causal=causal), [q, k, v], monkeypatch)
+    for a, b in zip(compiled, reference):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_attention_softmax_rows_sum_to_one_and_mask_the_future():
+    scores = np.random.default_rng(6).standard_normal((3, 5, 7)).astype(np.float32) * 30
+    attention._shift_rows(scores, True)
+    np.exp(scores, out=scores)
+    attention._normalize_rows(scores)
+    np.testing.assert_allclose(scores.sum(-1), 1.0, rtol=1e-6)
+    assert not scores[:, np.triu_indices(5, 1, 7)[0], np.triu_indices(5, 1, 7)[1]].any()
+
+
+def test_loops_give_the_same_bits_on_any_number_of_threads(monkeypatch):
+    x = np.random.default_rng(7).standard_normal((41, 77)).astype(np.float32)
+    monkeypatch.setattr(blockwise, "MIN_PARALLEL", 10)
+    monkeypatch.setattr(blockwise, "SHARED_BLOCK", 333)
+    results = []
+    for threads in (1, 2, 3):
+        monkeypatch.setitem(settings._state, "threads", threads)
+        results.append(_run(gelu.gelu, [x]))
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            assert np.array_equal(a, b)
+
+
+def test_without_numba_a_loop_says_so(without_numba):
+    @loops.loop
+    def double(x, out):
+        for i in range(x.size):
+            out[i] = 2 * x[i]
+
+    with pytest.raises(RuntimeError, match="double called without Numba"):
+        double(np.ones(3), np.empty(3))
+
+
+def test_a_loop_compiles_what_is_written():
+    @loops.loop(reorder_sums=True)
+    def row_sums(x, out):
+        for i in range(x.shape[0]):
+            total = 0.0
+            for j in range(x.shape[1]):
+                total += x[i, j]
+            out[i] = total
+
+    x = np.random.default_rng(10).standard_normal((5, 300))
+    out = np.empty(5)
+    row_sums(x, out)
+    np.testing.assert_allclose(out, x.sum(1), rtol=1e-12)
+    assert row_sums.python.__name__ == "row_sums"
+
+
+def test_without_numba_the_ops_take_their_numpy_path(without_numba):
+    x = np.random.default_rng(8).standard_normal((3, 4, 8)).astype(np.float32)
+    out = _run(lambda t: memograd.nn.functional.layer_norm(gelu.gelu(t), (8,)), [x])
+    assert np.isfinite(out[1]).all()
+
+
+def test_linear_on_a_batch_of_sequences_is_the_rowwise_product():
+    rng = np.random.default_rng(9)
+    x, w, b = rng.standard_normal((3, 5, 4)), rng.standard_normal((6, 4)), rng.standard_normal(6)
+    out, gx, gw, gb = _run(linear.linear, [x, w, b])
+    g = np.random.default_rng(1).standard_normal((3, 5, 6))
+    np.testing.assert_allclose(out, x @ w.T + b, rtol=1e-12)
+    np.testing.assert_allclose(gx, g @ w, rtol=1e-12)
+    np.testing.assert_allclose(gw, g.reshape(-1, 6).T @ x.reshape(-1, 4), rtol=1e-12)
+    np.testing.assert_allclose(gb, g.sum((0, 1)), rtol=1e-12)
