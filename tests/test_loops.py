@@ -9,6 +9,7 @@ from memograd import blockwise, loops, settings
 from memograd.ops import attention, gelu, linear
 
 pytest.importorskip("numba")
+pytestmark = pytest.mark.skipif(not loops.available(), reason="MEMOGRAD_JIT=0: the loops are off")
 
 
 @pytest.fixture
@@ -159,3 +160,15 @@ def test_linear_on_a_batch_of_sequences_is_the_rowwise_product():
     np.testing.assert_allclose(gx, g @ w, rtol=1e-12)
     np.testing.assert_allclose(gw, g.reshape(-1, 6).T @ x.reshape(-1, 4), rtol=1e-12)
     np.testing.assert_allclose(gb, g.sum((0, 1)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("stride, padding, dilation", [(1, 1, 1), (2, 0, 1), ((2, 1), (1, 2), (1, 2))])
+def test_convolution_loops_match_the_numpy_path(stride, padding, dilation, monkeypatch):
+    rng = np.random.default_rng(11)
+    x, w, b = (rng.standard_normal((3, 4, 9, 8)).astype(np.float32), rng.standard_normal((5, 4, 3, 2)).astype(
+        np.float32), rng.standard_normal(5).astype(np.float32))
+    compiled, reference = _both_paths(
+        lambda x, w, b: memograd.nn.functional.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation),
+        [x, w, b], monkeypatch)
+    for a, b_ in zip(compiled, reference):
+        np.testing.assert_allclose(a, b_, rtol=1e-5, atol=1e-5)

@@ -14,12 +14,22 @@ The output of the forward product is channels-last too: it is returned as an (N,
 view of that memory (no copy), which the next layer's im2col and the gradient's (N*OH*OW, O)
 matrix then read without copying. Measured in benchmarks/RESULTS.md (CNN): the gather moving
 runs of C values was 4 times faster than gathering runs of OW values channels-first, and
-40 times faster than windows ordered (C, KH, KW) over a channels-last buffer."""
+40 times faster than windows ordered (C, KH, KW) over a channels-last buffer.
+
+On float32 NumPy arrays with Numba (memograd.loops), the window copy and the input gradient's
+scatter are compiled loops (`_copy_windows`, `_add_windows`), and the input gradient is then one
+GEMM for all kernel positions, whose parts the loop adds into the padded buffer."""
 from __future__ import annotations
 
+import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .. import loops
 from ..backend import array_module
+
+
+def _uses_loops(*arrays) -> bool:
+    return all(type(a) is np.ndarray and a.dtype == np.float32 for a in arrays) and loops.available()
 
 
 def padded_channels_last(x, pads: tuple):
@@ -45,6 +55,10 @@ def window_rows(padded, kernel: tuple, geo, out_hw: tuple):
     n, _, _, c = padded.shape
     s_n, s_h, s_w, s_c = padded.strides
     (sh, sw), _, (dh, dw) = geo
+    if _uses_loops(padded):
+        cols = np.empty((n,) + tuple(out_hw) + tuple(kernel) + (c,), padded.dtype)
+        _copy_windows(padded, cols, sh, sw, dh, dw)
+        return cols.reshape(n * out_hw[0] * out_hw[1], -1)
     view = as_strided(padded, (n,) + tuple(out_hw) + tuple(kernel) + (c,),
                       (s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
     return array_module(padded).ascontiguousarray(view).reshape(n * out_hw[0] * out_hw[1], -1)
@@ -92,9 +106,41 @@ def conv2d_grad_input(g, w, in_shape: tuple, geo):
     (sh, sw), (pt, pb, pl, pr), (dh, dw) = geo
     rows = rows_of(g)
     grad = xp.zeros((n, h + pt + pb, w_in + pl + pr, c), dtype=xp.result_type(g, w))
+    if _uses_loops(g, w):
+        parts = (rows @ weight_rows(w)).reshape(n, oh, ow, kh, kw, c)
+        _add_windows(parts, grad, sh, sw, dh, dw)
+        return grad[:, pt:pt + h, pl:pl + w_in].transpose(0, 3, 1, 2)
     for i in range(kh):
         for j in range(kw):
             top, left = i * dh, j * dw
             part = (rows @ w[:, :, i, j]).reshape(n, oh, ow, c)
             grad[:, top:top + sh * (oh - 1) + 1:sh, left:left + sw * (ow - 1) + 1:sw] += part
     return grad[:, pt:pt + h, pl:pl + w_in].transpose(0, 3, 1, 2)
+
+
+@loops.loop
+def _copy_windows(padded, cols, sh, sw, dh, dw):
+    """cols[b, y, x, i, j, :] = padded[b, y*sh + i*dh, x*sw + j*dw, :] (im2col, channels last)."""
+    n, oh, ow, kh, kw, c = cols.shape
+    for b in range(n):
+        for y in range(oh):
+            for x in range(ow):
+                for i in range(kh):
+                    for j in range(kw):
+                        row, col = y * sh + i * dh, x * sw + j * dw
+                        for k in range(c):
+                            cols[b, y, x, i, j, k] = padded[b, row, col, k]
+
+
+@loops.loop
+def _add_windows(parts, grad, sh, sw, dh, dw):
+    """grad[b, y*sh + i*dh, x*sw + j*dw, :] += parts[b, y, x, i, j, :] (col2im, channels last)."""
+    n, oh, ow, kh, kw, c = parts.shape
+    for b in range(n):
+        for y in range(oh):
+            for x in range(ow):
+                for i in range(kh):
+                    for j in range(kw):
+                        row, col = y * sh + i * dh, x * sw + j * dw
+                        for k in range(c):
+                            grad[b, row, col, k] += parts[b, y, x, i, j, k]
