@@ -172,3 +172,15 @@ def test_convolution_loops_match_the_numpy_path(stride, padding, dilation, monke
         [x, w, b], monkeypatch)
     for a, b_ in zip(compiled, reference):
         np.testing.assert_allclose(a, b_, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(3, 5, 8, 6), (2, 4, 7, 9)])
+def test_max_pool_loops_match_the_numpy_path(shape, monkeypatch):
+    x = np.random.default_rng(12).standard_normal(shape).astype(np.float32)
+    x[0, 0, :2, :2] = 1.5  # a tie: the first position wins
+    x[1, 1, 2, 3] = np.nan
+    channels_last = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)  # as after a conv
+    compiled, reference = _both_paths(lambda t: memograd.nn.functional.max_pool2d(t, 2), [channels_last],
+                                      monkeypatch)
+    for a, b in zip(compiled, reference):
+        assert np.array_equal(a, b, equal_nan=True)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from .. import loops
 from ..autograd.function import Op
 from ..backend import array_module
 from .conv import Geometry, out_shape, pad2d, spread_windows, windows
@@ -113,6 +116,14 @@ class MaxPool2d(Op):
     @staticmethod
     def forward(ctx, x, kernel=None, geo=None, out_hw=None):
         ctx.kernel, ctx.geo, ctx.in_shape, ctx.out_hw = kernel, geo, x.shape, out_hw
+        if tiles(x.shape, kernel, geo, out_hw) and _loop_fits(x):  # one pass, channels last
+            n, c = x.shape[:2]
+            out = np.empty((n,) + tuple(out_hw) + (c,), x.dtype)
+            arg = np.empty(out.shape, np.int8)
+            _tiled_max_loop(x.transpose(0, 2, 3, 1), out, arg, kernel[0], kernel[1])
+            out, arg = out.transpose(0, 3, 1, 2), arg.transpose(0, 3, 1, 2)
+            ctx.save_for_backward(arg)
+            return out
         if tiles(x.shape, kernel, geo, out_hw):
             swap = channels_outermost(x)
             out, arg = tiled_max(x.transpose(1, 0, 2, 3) if swap else x, kernel, out_hw)
@@ -131,6 +142,12 @@ class MaxPool2d(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (arg,) = ctx.saved
+        if tiles(ctx.in_shape, ctx.kernel, ctx.geo, ctx.out_hw) and _loop_fits(arg) and grad_out.dtype == np.float32:
+            n, c, h, w = ctx.in_shape
+            grad_in = np.zeros((n, h, w, c), grad_out.dtype)
+            rows = np.ascontiguousarray(grad_out.transpose(0, 2, 3, 1))  # channels innermost, as arg
+            _tiled_max_grad_loop(rows, arg.transpose(0, 2, 3, 1), grad_in, *ctx.kernel)
+            return grad_in.transpose(0, 3, 1, 2)
         if tiles(ctx.in_shape, ctx.kernel, ctx.geo, ctx.out_hw):
             grad_out, grad_in = in_memory_order_of(arg, grad_out, ctx.in_shape)
             for k, tile in enumerate(tile_views(grad_in, ctx.kernel, ctx.out_hw)):
@@ -146,6 +163,51 @@ class MaxPool2d(Op):
     def graph_backward(ctx, grad_out, arg):
         winners = winner_index(arg, ctx.kernel, ctx.geo, ctx.in_shape)
         return IndexAdd.apply(grad_out, shape=ctx.in_shape, index=winners)
+
+
+def _loop_fits(x) -> bool:
+    """The compiled loops take float32 (or the int8 winners) NumPy arrays that are channels-last in
+    memory, as a convolution's output is (conv_gemm.py)."""
+    return (type(x) is np.ndarray and x.dtype in (np.float32, np.int8) and x.transpose(0, 2, 3, 1).flags.c_contiguous
+            and loops.available())
+
+
+@loops.loop
+def _tiled_max_loop(x, out, arg, kh, kw):
+    """out[b, y, x, c] = the max of x's (kh, kw) tile, arg its position (the first at ties; the
+    first NaN, as argmax), over (N, H, W, C) views; the channels innermost, so that the loop runs
+    in vector lanes."""
+    n, oh, ow, c = out.shape
+    for b in range(n):
+        for y in range(oh):
+            for x_ in range(ow):
+                for ch in range(c):
+                    out[b, y, x_, ch] = x[b, y * kh, x_ * kw, ch]
+                    arg[b, y, x_, ch] = 0
+                for k in range(1, kh * kw):
+                    row, col = y * kh + k // kw, x_ * kw + k % kw
+                    for ch in range(c):
+                        v = x[b, row, col, ch]
+                        best = out[b, y, x_, ch]
+                        wins = v > best or (v != v and best == best)
+                        out[b, y, x_, ch] = v if wins else best
+                        arg[b, y, x_, ch] = k if wins else arg[b, y, x_, ch]
+
+
+@loops.loop
+def _tiled_max_grad_loop(grad_out, arg, grad_in, kh, kw):
+    """Each output gradient to its tile's winner, zero to the other pixels of the tile, over
+    (N, H, W, C) views (grad_in zeroed: pixels in no tile stay 0)."""
+    n, oh, ow, c = grad_out.shape
+    zero = grad_out.dtype.type(0)
+    for b in range(n):
+        for y in range(oh):
+            for x_ in range(ow):
+                for k in range(kh * kw):
+                    row, col = y * kh + k // kw, x_ * kw + k % kw
+                    for ch in range(c):
+                        g = grad_out[b, y, x_, ch]
+                        grad_in[b, row, col, ch] = g if arg[b, y, x_, ch] == k else zero
 
 
 def tiles(in_shape: tuple, kernel: tuple, geo: Geometry, out_hw: tuple) -> bool:
