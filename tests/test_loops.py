@@ -184,3 +184,25 @@ def test_max_pool_loops_match_the_numpy_path(shape, monkeypatch):
                                       monkeypatch)
     for a, b in zip(compiled, reference):
         assert np.array_equal(a, b, equal_nan=True)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_loops_give_the_numpy_passes_bits(bidirectional, monkeypatch):
+    memograd.manual_seed(0)
+    lstm = memograd.nn.LSTM(6, 10, 2, bidirectional=bidirectional)
+    x = np.random.default_rng(13).standard_normal((7, 3, 6)).astype(np.float32) * 3
+
+    def fn(x):
+        out, (h, c) = lstm(x)
+        return out.sum() + (h * h).sum() + c.sum()
+
+    compiled, reference = [], []
+    for results, off in ((compiled, False), (reference, True)):
+        with monkeypatch.context() as m:
+            if off:
+                m.setattr(loops, "_numba", None)
+                m.setattr(loops, "_checked", True)
+            lstm.zero_grad()
+            results.extend(_run(fn, [x]) + [p.grad.numpy().copy() for p in lstm.parameters()])
+    for a, b in zip(compiled, reference):
+        assert np.array_equal(a, b)
