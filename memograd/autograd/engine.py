@@ -12,6 +12,7 @@ from ..ops.gradients import cast, sum_to
 from . import anomaly, hooks
 from .function import AccumulateGrad, raise_freed
 from .modes import modes
+from .placed import Placed, dense
 
 
 def count_consumers(roots) -> dict:
@@ -88,10 +89,13 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
     run_hooks = hooks.run_tensor_hooks if hooks.tensor_hooks else None
     previous_mode = modes.grad_enabled
     modes.grad_enabled = create_graph
+    placing = not (observers or create_graph)  # gradients of views may stay Placed in the slots
     try:
         while ready:
             node = ready.pop()
             grad = slots.pop(node, None)
+            if type(grad) is Placed:
+                grad = grad.dense()
             if run_hooks is not None and grad is not None:
                 grad = run_hooks(node, grad)
             if grad is None or (needed is not None and node not in needed):
@@ -102,7 +106,12 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
                         kept[node] = grad
                 elif node in targets:
                     kept[node] = grad
-                grads_in = call_backward(node, grad, create_graph) if node.next else ()  # leaves: ()
+                if not node.next:  # a leaf
+                    grads_in = ()
+                elif placing and node.places_gradient:
+                    grads_in = node.placed_backward(grad)
+                else:
+                    grads_in = call_backward(node, grad, create_graph)
                 if observers:  # tested first: cheaper than a loop over nothing, on every node and edge
                     for observer in observers:
                         observer.node_ran(node, grad, grads_in)
@@ -116,11 +125,16 @@ def run_backward(roots, root_grads, retain_graph: bool = False, create_graph: bo
                 if child_grad is not None:
                     raw = child_grad
                     if child_grad.shape != child.shape:
-                        child_grad = sum_to(child_grad, child.shape)
+                        child_grad = sum_to(dense(child_grad), child.shape)
                     if child_grad.dtype is not child.dtype and child.dtype is not None:
-                        child_grad = cast(child_grad, child.dtype)
+                        child_grad = cast(dense(child_grad), child.dtype)
                     previous = slots.get(child)
-                    slots[child] = child_grad if previous is None else previous + child_grad
+                    if previous is None:
+                        slots[child] = child_grad
+                    elif type(previous) is Placed and type(child_grad) is Placed:
+                        slots[child] = previous.plus(child_grad)
+                    else:
+                        slots[child] = dense(previous) + dense(child_grad)
                     if observers:
                         for observer in observers:
                             observer.slot_added(child, raw, previous, slots[child])

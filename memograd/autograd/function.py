@@ -25,6 +25,7 @@ class Node:
     saves_inputs = False
     saves_output = False
     guards_output = False
+    places_gradient = False  # has placed_backward: its input's gradient as a Placed (autograd/placed.py)
 
     @property
     def name(self) -> str:

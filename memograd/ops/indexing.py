@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Op
+from ..autograd.placed import Placed
 from ..backend import array_module
 from .select import where
 
@@ -88,6 +89,12 @@ class View(GetItem):
     backward_flops_per_element = 0  # distinct positions: the gradient is written, not added
     vjp_formula = ("reshape g back",)
     is_view = True
+    places_gradient = True
+
+    def placed_backward(self, grad_out) -> tuple:
+        """backward's result left unwritten, for the engine to sum with the other pieces'."""
+        self.check_versions()
+        return (Placed(self.in_shape, self.index, grad_out),)
 
     @staticmethod
     def forward(ctx, x, index):
