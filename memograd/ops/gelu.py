@@ -8,7 +8,7 @@ What it fuses, against `activation.Gelu` or the composition x * 0.5 * (1 + erf(x
 - the backward, g (Phi(x) + x phi(x)), runs in place on one temporary;
 - on float32 NumPy arrays with Numba (memograd.loops), each direction is one compiled loop (the
   backward two, around NumPy's exp) doing the NumPy passes' operations in their order: the same
-  bits, 4-5 times faster.
+  bits, several times faster.
 Measured in benchmarks/RESULTS.md (W6)."""
 from __future__ import annotations
 
