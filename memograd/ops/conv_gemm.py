@@ -17,7 +17,7 @@ runs of C values was 4 times faster than gathering runs of OW values channels-fi
 40 times faster than windows ordered (C, KH, KW) over a channels-last buffer.
 
 On float32 NumPy arrays with Numba (memograd.loops), the window copy and the input gradient's
-scatter are compiled loops (`_copy_windows`, `_add_windows`), and the input gradient is then one
+scatter are compiled loops (`_windows`), and the input gradient is then one
 GEMM for all kernel positions, whose parts the loop adds into the padded buffer."""
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def window_rows(padded, kernel: tuple, geo, out_hw: tuple):
     (sh, sw), _, (dh, dw) = geo
     if _uses_loops(padded):
         cols = np.empty((n,) + tuple(out_hw) + tuple(kernel) + (c,), padded.dtype)
-        _copy_windows(padded, cols, sh, sw, dh, dw)
+        _windows(padded, cols, sh, sw, dh, dw, True)
         return cols.reshape(n * out_hw[0] * out_hw[1], -1)
     view = as_strided(padded, (n,) + tuple(out_hw) + tuple(kernel) + (c,),
                       (s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
@@ -108,7 +108,7 @@ def conv2d_grad_input(g, w, in_shape: tuple, geo):
     grad = xp.zeros((n, h + pt + pb, w_in + pl + pr, c), dtype=xp.result_type(g, w))
     if _uses_loops(g, w):
         parts = (rows @ weight_rows(w)).reshape(n, oh, ow, kh, kw, c)
-        _add_windows(parts, grad, sh, sw, dh, dw)
+        _windows(grad, parts, sh, sw, dh, dw, False)
         return grad[:, pt:pt + h, pl:pl + w_in].transpose(0, 3, 1, 2)
     for i in range(kh):
         for j in range(kw):
@@ -119,8 +119,10 @@ def conv2d_grad_input(g, w, in_shape: tuple, geo):
 
 
 @loops.loop
-def _copy_windows(padded, cols, sh, sw, dh, dw):
-    """cols[b, y, x, i, j, :] = padded[b, y*sh + i*dh, x*sw + j*dw, :] (im2col, channels last)."""
+def _windows(padded, cols, sh, sw, dh, dw, gather):
+    """gather: cols[b, y, x, i, j, :] = padded[b, y*sh + i*dh, x*sw + j*dw, :] (im2col, channels
+    last); otherwise the way back, added: padded[b, y*sh + i*dh, x*sw + j*dw, :] += cols[b, y, x, i, j, :]
+    (col2im, for the input gradient)."""
     n, oh, ow, kh, kw, c = cols.shape
     for b in range(n):
         for y in range(oh):
@@ -128,19 +130,9 @@ def _copy_windows(padded, cols, sh, sw, dh, dw):
                 for i in range(kh):
                     for j in range(kw):
                         row, col = y * sh + i * dh, x * sw + j * dw
-                        for k in range(c):
-                            cols[b, y, x, i, j, k] = padded[b, row, col, k]
-
-
-@loops.loop
-def _add_windows(parts, grad, sh, sw, dh, dw):
-    """grad[b, y*sh + i*dh, x*sw + j*dw, :] += parts[b, y, x, i, j, :] (col2im, channels last)."""
-    n, oh, ow, kh, kw, c = parts.shape
-    for b in range(n):
-        for y in range(oh):
-            for x in range(ow):
-                for i in range(kh):
-                    for j in range(kw):
-                        row, col = y * sh + i * dh, x * sw + j * dw
-                        for k in range(c):
-                            grad[b, row, col, k] += parts[b, y, x, i, j, k]
+                        if gather:
+                            for k in range(c):
+                                cols[b, y, x, i, j, k] = padded[b, row, col, k]
+                        else:
+                            for k in range(c):
+                                padded[b, row, col, k] += cols[b, y, x, i, j, k]
