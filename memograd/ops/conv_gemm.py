@@ -17,8 +17,9 @@ runs of C values was 4 times faster than gathering runs of OW values channels-fi
 40 times faster than windows ordered (C, KH, KW) over a channels-last buffer.
 
 On float32 NumPy arrays with Numba (memograd.loops), the window copy and the input gradient's
-scatter are compiled loops (`_windows`), and the input gradient is then one
-GEMM for all kernel positions, whose parts the loop adds into the padded buffer."""
+scatter are one compiled loop (`_windows`) that reads the padding as zeros instead of copying x
+into a padded buffer; the input gradient is then one GEMM for all kernel positions, whose parts
+the loop adds straight into the (unpadded) gradient."""
 from __future__ import annotations
 
 import numpy as np
@@ -50,15 +51,16 @@ def padded_channels_last(x, pads: tuple):
     return out
 
 
-def window_rows(padded, kernel: tuple, geo, out_hw: tuple):
-    """(N*OH*OW, KH*KW*C): each kernel window of a channels-last padded input as one row (a copy)."""
-    n, _, _, c = padded.shape
-    s_n, s_h, s_w, s_c = padded.strides
-    (sh, sw), _, (dh, dw) = geo
-    if _uses_loops(padded):
-        cols = np.empty((n,) + tuple(out_hw) + tuple(kernel) + (c,), padded.dtype)
-        _windows(padded, cols, sh, sw, dh, dw, True)
+def window_rows(x, kernel: tuple, geo, out_hw: tuple):
+    """(N*OH*OW, KH*KW*C): each kernel window of x (N, C, H, W), zero padded, as one row (a copy)."""
+    n, c = x.shape[:2]
+    (sh, sw), (pt, _, pl, _), (dh, dw) = geo
+    if _uses_loops(x):  # straight from x, the padding read as zeros: no padded copy
+        cols = np.empty((n,) + tuple(out_hw) + tuple(kernel) + (c,), x.dtype)
+        _windows(x.transpose(0, 2, 3, 1), cols, sh, sw, pt, pl, dh, dw, True)
         return cols.reshape(n * out_hw[0] * out_hw[1], -1)
+    padded = padded_channels_last(x, geo.pads)
+    s_n, s_h, s_w, s_c = padded.strides
     view = as_strided(padded, (n,) + tuple(out_hw) + tuple(kernel) + (c,),
                       (s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
     return array_module(padded).ascontiguousarray(view).reshape(n * out_hw[0] * out_hw[1], -1)
@@ -77,7 +79,7 @@ def rows_of(g):
 def conv2d(x, w, geo, out_hw: tuple):
     """x (N, C, H, W) with w (O, C, KH, KW) -> (N, O, OH, OW), channels-last in memory."""
     n, o = x.shape[0], w.shape[0]
-    cols = window_rows(padded_channels_last(x, geo.pads), tuple(w.shape[2:]), geo, out_hw)
+    cols = window_rows(x, tuple(w.shape[2:]), geo, out_hw)
     out = cols @ weight_rows(w).T
     return out.reshape((n,) + tuple(out_hw) + (o,)).transpose(0, 3, 1, 2)
 
@@ -85,7 +87,7 @@ def conv2d(x, w, geo, out_hw: tuple):
 def conv2d_grad_weight(x, g, w_shape: tuple, geo):
     """dW (O, C, KH, KW) of conv2d(x, w) from its output gradient g (N, O, OH, OW)."""
     o, c, kh, kw = w_shape
-    cols = window_rows(padded_channels_last(x, geo.pads), (kh, kw), geo, tuple(g.shape[2:]))
+    cols = window_rows(x, (kh, kw), geo, tuple(g.shape[2:]))
     # (KH*KW*C, O) = cols^T @ g, not its transpose g^T @ cols: OpenBLAS runs this order faster
     # (CNN's second layer, (8192, 288) and (8192, 64): 1.22 against 1.54 ms)
     grad = cols.T @ rows_of(g)
@@ -105,11 +107,12 @@ def conv2d_grad_input(g, w, in_shape: tuple, geo):
     oh, ow = g.shape[2:]
     (sh, sw), (pt, pb, pl, pr), (dh, dw) = geo
     rows = rows_of(g)
-    grad = xp.zeros((n, h + pt + pb, w_in + pl + pr, c), dtype=xp.result_type(g, w))
-    if _uses_loops(g, w):
+    if _uses_loops(g, w):  # the parts added straight into the unpadded gradient
         parts = (rows @ weight_rows(w)).reshape(n, oh, ow, kh, kw, c)
-        _windows(grad, parts, sh, sw, dh, dw, False)
-        return grad[:, pt:pt + h, pl:pl + w_in].transpose(0, 3, 1, 2)
+        grad = np.zeros((n, h, w_in, c), dtype=np.float32)
+        _windows(grad, parts, sh, sw, pt, pl, dh, dw, False)
+        return grad.transpose(0, 3, 1, 2)
+    grad = xp.zeros((n, h + pt + pb, w_in + pl + pr, c), dtype=xp.result_type(g, w))
     for i in range(kh):
         for j in range(kw):
             top, left = i * dh, j * dw
@@ -119,20 +122,26 @@ def conv2d_grad_input(g, w, in_shape: tuple, geo):
 
 
 @loops.loop
-def _windows(padded, cols, sh, sw, dh, dw, gather):
-    """gather: cols[b, y, x, i, j, :] = padded[b, y*sh + i*dh, x*sw + j*dw, :] (im2col, channels
-    last); otherwise the way back, added: padded[b, y*sh + i*dh, x*sw + j*dw, :] += cols[b, y, x, i, j, :]
-    (col2im, for the input gradient)."""
+def _windows(image, cols, sh, sw, pt, pl, dh, dw, gather):
+    """gather: cols[b, y, x, i, j, :] = image[b, y*sh + i*dh - pt, x*sw + j*dw - pl, :] (im2col over
+    a channels-last (N, H, W, C) image, zero outside it: the padding); otherwise the way back, added
+    where inside the image: image[b, ...] += cols[b, y, x, i, j, :] (col2im, the input gradient)."""
     n, oh, ow, kh, kw, c = cols.shape
+    _, h, w, _ = image.shape
+    zero = cols.dtype.type(0)
     for b in range(n):
         for y in range(oh):
             for x in range(ow):
                 for i in range(kh):
                     for j in range(kw):
-                        row, col = y * sh + i * dh, x * sw + j * dw
-                        if gather:
+                        row, col = y * sh + i * dh - pt, x * sw + j * dw - pl
+                        inside = 0 <= row < h and 0 <= col < w
+                        if gather and inside:
                             for k in range(c):
-                                cols[b, y, x, i, j, k] = padded[b, row, col, k]
-                        else:
+                                cols[b, y, x, i, j, k] = image[b, row, col, k]
+                        elif gather:
                             for k in range(c):
-                                padded[b, row, col, k] += cols[b, y, x, i, j, k]
+                                cols[b, y, x, i, j, k] = zero
+                        elif inside:
+                            for k in range(c):
+                                image[b, row, col, k] += cols[b, y, x, i, j, k]
