@@ -206,3 +206,40 @@ def test_lstm_loops_give_the_numpy_passes_bits(bidirectional, monkeypatch):
             results.extend(_run(fn, [x]) + [p.grad.numpy().copy() for p in lstm.parameters()])
     for a, b in zip(compiled, reference):
         assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("options", [{"weight_decay": 0.1}, {"maximize": True}, {"amsgrad": True}])
+@pytest.mark.parametrize("optimizer", ["Adam", "AdamW"])
+def test_adam_loop_gives_the_numpy_path_bits(optimizer, options, monkeypatch):
+    def train(use_loops: bool):
+        with monkeypatch.context() as m:
+            if not use_loops:
+                m.setattr(loops, "_numba", None)
+                m.setattr(loops, "_checked", True)
+            rng = np.random.default_rng(14)
+            params = [memograd.nn.Parameter(memograd.tensor(rng.standard_normal(s).astype(np.float32)))
+                      for s in ((5, 7), (7,))]
+            opt = getattr(memograd.optim, optimizer)(params, lr=0.01, **options)
+            for _ in range(4):
+                for p in params:
+                    p.grad = memograd.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32))
+                opt.step()
+            return [p.detach().numpy().copy() for p in params] + [
+                opt.state[p][k].numpy().copy() for p in params for k in ("exp_avg", "exp_avg_sq")]
+
+    for a, b in zip(train(True), train(False)):
+        assert np.array_equal(a, b)
+
+
+def test_adam_loop_leaves_a_state_in_another_layout_to_the_numpy_path():
+    """A running average that is not C-contiguous (as a loaded state may be) is updated where it
+    is, by the NumPy path: the loop would update a flattened copy."""
+    p = memograd.nn.Parameter(memograd.ones(3, 4))
+    opt = memograd.optim.Adam([p], lr=0.1)
+    p.grad = memograd.ones(3, 4)
+    opt.step()
+    state = opt.state[p]
+    state["exp_avg"]._data = np.asfortranarray(state["exp_avg"]._data)
+    before = state["exp_avg"].numpy().copy()
+    opt.step()
+    np.testing.assert_allclose(state["exp_avg"].numpy(), before + 0.1 * (1 - before))

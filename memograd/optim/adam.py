@@ -61,7 +61,7 @@ class Adam(Optimizer):
             state["step"] += 1
             t = state["step"]
 
-            if _fits_loop(p._data, grad, group):
+            if _fits_loop(p._data, grad, state, group):
                 f32 = np.float32
                 shrink = f32(1 - lr * weight_decay if group["decoupled_weight_decay"] else 1)
                 _adam_loop(p._data.reshape(-1), grad.reshape(-1), state["exp_avg"]._data.reshape(-1),
@@ -93,10 +93,12 @@ class Adam(Optimizer):
             p.sub_(update)
 
 
-def _fits_loop(param, grad, group) -> bool:
-    """The compiled loop covers plain Adam and AdamW on contiguous float32 NumPy arrays."""
-    return (type(param) is np.ndarray and param.dtype == np.float32 and grad.dtype == np.float32
-            and param.flags.c_contiguous and grad.flags.c_contiguous and grad.shape == param.shape
+def _fits_loop(param, grad, state: dict, group: dict) -> bool:
+    """The compiled loop covers plain Adam and AdamW on contiguous float32 NumPy arrays: the
+    parameter, its gradient and both running averages (a loaded state may be otherwise)."""
+    arrays = (param, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data)
+    return (all(type(a) is np.ndarray and a.dtype == np.float32 and a.flags.c_contiguous and a.shape == param.shape
+                for a in arrays)
             and not group["amsgrad"] and (group["weight_decay"] == 0 or group["decoupled_weight_decay"])
             and loops.available())
 
