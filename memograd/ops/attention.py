@@ -162,7 +162,7 @@ def _attend_backward(q, k, v, probs, grad_out, grad_q, grad_k, grad_v, wanted, s
 
 def _uses_loops(scores, mask, causal: bool) -> bool:
     return (type(scores) is np.ndarray and scores.dtype == np.float32 and scores.flags.c_contiguous
-            and (mask is None or causal) and loops.available())
+            and scores.shape[-1] > 0 and (mask is None or causal) and loops.available())
 
 
 @loops.loop

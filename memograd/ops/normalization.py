@@ -10,10 +10,11 @@ backward is the closed form on arrays, with N the number of normalised elements 
 
 where sums for weight and bias run over the leading (batch) dims.
 
-On float32 NumPy arrays with Numba (memograd.loops), each direction is one compiled loop over the
-rows (`_forward_rows`, `_backward_rows`), its sums accumulated in float64 in vector lanes; otherwise NumPy does
-it in passes, row sums as matrix-vector products. The two agree to float32 rounding, not bit for
-bit (their sums are taken in different orders). Measured in benchmarks/RESULTS.md (W6)."""
+On float32 NumPy arrays with Numba (memograd.loops), each direction is one compiled loop over
+the rows (`_forward_rows`, `_backward_rows`), its sums accumulated in float64 in vector lanes;
+otherwise NumPy does it in passes, row sums as matrix-vector products. The two agree to float32
+rounding, not bit for bit (their sums are taken in different orders).
+Measured in benchmarks/RESULTS.md (W6)."""
 from __future__ import annotations
 
 import math
@@ -26,8 +27,11 @@ from ..backend import array_module
 from .fused import graph_by_composition
 
 
-def _uses_loops(x) -> bool:
-    return type(x) is np.ndarray and x.dtype == np.float32 and loops.available()
+def _uses_loops(x, weight, bias) -> bool:
+    """float32 NumPy input, weight and bias (or none), Numba there."""
+    return (type(x) is np.ndarray and x.dtype == np.float32
+            and all(p is None or (type(p) is np.ndarray and p.dtype == np.float32) for p in (weight, bias))
+            and loops.available())
 
 
 class LayerNorm(Op):
@@ -43,7 +47,7 @@ class LayerNorm(Op):
         xp = array_module(x)
         size = math.prod(x.shape[x.ndim - ndim:])
         rows = x.reshape(-1, size)
-        if _uses_loops(x):
+        if _uses_loops(x, weight, bias):
             out, xhat, rstd = np.empty_like(rows), np.empty_like(rows), np.empty((len(rows), 1), np.float32)
             _forward_rows(np.ascontiguousarray(rows), _flat_or(weight, 1, size), _flat_or(bias, 0, size), eps,
                           out, xhat, rstd)
@@ -68,7 +72,7 @@ class LayerNorm(Op):
         xp = array_module(xhat)
         count, size = xhat.shape
         g = grad_out.reshape(count, size)
-        if _uses_loops(xhat):
+        if _uses_loops(xhat, weight, ctx.saved[2]):
             grad_x, grad_w, grad_b = np.empty_like(xhat), np.zeros(size), np.zeros(size)
             _backward_rows(np.ascontiguousarray(g, dtype=np.float32), _flat_or(weight, 1, size), xhat, rstd,
                            grad_x, grad_w, grad_b)
