@@ -16,10 +16,11 @@ gate is a strided slice, which NumPy's transcendental loops run 40% slower). The
 
 The output packs what nn.LSTM needs into one array (ops have one output): rows 0..L-1 are
 the hidden states h_t in time order, row L the last cell state. Gate order i, f, g, o as
-PyTorch. On float32 NumPy arrays with Numba (memograd.loops), a step's arithmetic around NumPy's
-exp and tanh is three compiled loops forward (`_gates_in`, `_cell`) and one backward
-(`_step_back`), the same operations in the same order (the same bits) in fewer calls: 15 NumPy
-calls a step forward become 8, 7 backward become 2. Measured in benchmarks/RESULTS.md (W7)."""
+PyTorch. On float32 NumPy arrays with Numba (memograd.loops), the gate arithmetic around NumPy's
+exp and tanh is compiled loops: two per step forward (`_gates_in`, `_cell`), one per step backward
+(`_step_back`) after one pass for every step's local derivatives (`_local_derivatives`); the same
+operations in the same order (the same bits) in fewer calls: 15 NumPy calls a step forward become
+8, 7 backward become 2. Measured in benchmarks/RESULTS.md (W7)."""
 from __future__ import annotations
 
 import numpy as np
@@ -104,18 +105,22 @@ class LSTMSequence(Op):
         # The local derivatives, all steps at once: d c / d i, f, g (times dc) and d h / d o
         # (times dh), laid out as the gate gradients, then d h / d c.
         factors = xp.empty_like(gates)
-        xp.multiply(g, i * (one - i), out=factors[:, I])
-        xp.multiply(cs[:-1], f * (one - f), out=factors[:, F])
-        xp.multiply(i, one - g * g, out=factors[:, G])
-        xp.multiply(tanh_c, o * (one - o), out=factors[:, O])
-        through_c = o * (one - tanh_c * tanh_c)
+        fused = _uses_loops(gates, w_hh)
+        if fused:
+            through_c = np.empty_like(tanh_c)
+            _local_derivatives(gates, cs, tanh_c, factors, through_c)
+        else:
+            xp.multiply(g, i * (one - i), out=factors[:, I])
+            xp.multiply(cs[:-1], f * (one - f), out=factors[:, F])
+            xp.multiply(i, one - g * g, out=factors[:, G])
+            xp.multiply(tanh_c, o * (one - o), out=factors[:, O])
+            through_c = o * (one - tanh_c * tanh_c)
         grads = xp.ascontiguousarray((grad_out[length - 1::-1] if ctx.reverse else grad_out[:length]).transpose(0, 2, 1))
         d_gates = xp.empty_like(gates)  # (L, 4, H, N), run order
         dh = xp.zeros((hidden, n), dtype=gates.dtype)
         dc = xp.array(grad_out[length].T, order="C")  # a copy: updated in place below
         scratch = xp.empty((hidden, n), dtype=gates.dtype)
         w_t = w_hh.T
-        fused = _uses_loops(gates, w_hh)
         for step in range(length - 1, -1, -1):
             d = d_gates[step]
             if fused:
@@ -208,6 +213,22 @@ def _cell(a, c_before, c_after):
             a[1, r, c] = f
             a[3, r, c] = _ONE / (a[3, r, c] + _ONE)
             c_after[r, c] = f * c_before[r, c] + i * a[2, r, c]
+
+
+@loops.loop
+def _local_derivatives(gates, cs, tanh_c, factors, through_c):
+    """backward's factors and d h / d c for all steps at once, in one pass (cs[s] is c before step s)."""
+    steps, _, hidden, n = gates.shape
+    for s in range(steps):
+        for r in range(hidden):
+            for c in range(n):
+                i, f, g, o = gates[s, 0, r, c], gates[s, 1, r, c], gates[s, 2, r, c], gates[s, 3, r, c]
+                t = tanh_c[s, r, c]
+                factors[s, 0, r, c] = g * (i * (_ONE - i))
+                factors[s, 1, r, c] = cs[s, r, c] * (f * (_ONE - f))
+                factors[s, 2, r, c] = i * (_ONE - g * g)
+                factors[s, 3, r, c] = t * (o * (_ONE - o))
+                through_c[s, r, c] = o * (_ONE - t * t)
 
 
 @loops.loop
