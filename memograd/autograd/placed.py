@@ -16,7 +16,7 @@ from ..backend import array_module
 class Placed:
     """zeros(shape) plus `values` at `index` for each (index, values) in `parts` (basic indices)."""
 
-    __slots__ = ("shape", "dtype", "parts")
+    __slots__ = ("dtype", "parts", "shape")
 
     def __init__(self, shape: tuple, index, values):
         self.shape, self.dtype, self.parts = shape, values.dtype, [(index, values)]

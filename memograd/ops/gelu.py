@@ -16,9 +16,9 @@ import math
 
 import numpy as np
 
+from .. import loops
 from ..autograd.function import Op
 from ..backend import array_module
-from .. import loops
 from ..blockwise import blockwise
 from . import erf_float32
 from .activation import _erf, erf

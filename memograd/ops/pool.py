@@ -189,7 +189,7 @@ def _tiled_max_loop(x, out, arg, kh, kw):
                     for ch in range(c):
                         v = x[b, row, col, ch]
                         best = out[b, y, x_, ch]
-                        wins = v > best or (v != v and best == best)
+                        wins = v > best or (np.isnan(v) and not np.isnan(best))  # the first NaN wins, as argmax
                         out[b, y, x_, ch] = v if wins else best
                         arg[b, y, x_, ch] = k if wins else arg[b, y, x_, ch]
 
