@@ -186,10 +186,10 @@ def test_max_pool_loops_match_the_numpy_path(shape, monkeypatch):
         assert np.array_equal(a, b, equal_nan=True)
 
 
-@pytest.mark.parametrize("bidirectional", [False, True])
-def test_lstm_loops_give_the_numpy_passes_bits(bidirectional, monkeypatch):
+@pytest.mark.parametrize("bidirectional, bias", [(False, True), (True, True), (False, False)])
+def test_lstm_loops_give_the_numpy_passes_bits(bidirectional, bias, monkeypatch):
     memograd.manual_seed(0)
-    lstm = memograd.nn.LSTM(6, 10, 2, bidirectional=bidirectional)
+    lstm = memograd.nn.LSTM(6, 10, 2, bias=bias, bidirectional=bidirectional)
     x = np.random.default_rng(13).standard_normal((7, 3, 6)).astype(np.float32) * 3
 
     def fn(x):
