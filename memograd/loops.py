@@ -28,6 +28,8 @@ from __future__ import annotations
 import os
 import threading
 
+import numpy as np
+
 _numba = None
 _checked = False
 _lock = threading.Lock()  # blockwise's threads may make the first call together
@@ -48,14 +50,21 @@ def available() -> bool:
     return _numba is not None
 
 
-class loop:
-    """A plain Python loop over arrays, compiled on its first call: `@loop` or
-    `@loop(reorder_sums=True)`. `.python` is the loop as written."""
+def ready(*arrays, dtype=np.float32) -> bool:
+    """Whether an op may hand `arrays` to its loops: each one (None skipped) a NumPy array of
+    `dtype` (the loops are written and tested for float32), and Numba available."""
+    return all(a is None or (type(a) is np.ndarray and a.dtype == dtype) for a in arrays) and available()
 
-    def __new__(cls, fn=None, *, reorder_sums: bool = False):
-        if fn is None:
-            return lambda fn: cls(fn, reorder_sums=reorder_sums)
-        return super().__new__(cls)
+
+def loop(fn=None, *, reorder_sums: bool = False):
+    """Decorator: `@loop` or `@loop(reorder_sums=True)` makes `fn` a Loop."""
+    if fn is None:
+        return lambda fn: Loop(fn, reorder_sums=reorder_sums)
+    return Loop(fn)
+
+
+class Loop:
+    """A plain Python loop over arrays, compiled on its first call. `.python` is the loop as written."""
 
     def __init__(self, fn, *, reorder_sums: bool = False):
         self.python = fn
@@ -69,7 +78,8 @@ class loop:
         compiled = self._compiled
         if compiled is None:
             if not available():
-                raise RuntimeError(f"memograd.loops: {self.__name__} called without Numba (check loops.available() first)")
+                raise RuntimeError(f"memograd.loops: {self.__name__} called without Numba "
+                                   "(check loops.available() first)")
             with _lock:
                 if self._compiled is None:
                     self._compiled = _numba.njit(self.python, **self._options)

@@ -161,8 +161,8 @@ def _attend_backward(q, k, v, probs, grad_out, grad_q, grad_k, grad_v, wanted, s
 
 
 def _uses_loops(scores, mask, causal: bool) -> bool:
-    return (type(scores) is np.ndarray and scores.dtype == np.float32 and scores.flags.c_contiguous
-            and scores.shape[-1] > 0 and (mask is None or causal) and loops.available())
+    return (loops.ready(scores) and scores.flags.c_contiguous and scores.shape[-1] > 0
+            and (mask is None or causal))
 
 
 @loops.loop

@@ -29,10 +29,6 @@ from .. import loops
 from ..backend import array_module
 
 
-def _uses_loops(*arrays) -> bool:
-    return all(type(a) is np.ndarray and a.dtype == np.float32 for a in arrays) and loops.available()
-
-
 def padded_channels_last(x, pads: tuple):
     """(N, C, H, W) in any memory order -> a C-contiguous (N, H + pads, W + pads, C) copy with
     a zero border (or the channels-last view itself when it is contiguous and unpadded)."""
@@ -55,7 +51,7 @@ def window_rows(x, kernel: tuple, geo, out_hw: tuple):
     """(N*OH*OW, KH*KW*C): each kernel window of x (N, C, H, W), zero padded, as one row (a copy)."""
     n, c = x.shape[:2]
     (sh, sw), (pt, _, pl, _), (dh, dw) = geo
-    if _uses_loops(x):  # straight from x, the padding read as zeros: no padded copy
+    if loops.ready(x):  # straight from x, the padding read as zeros: no padded copy
         cols = np.empty((n,) + tuple(out_hw) + tuple(kernel) + (c,), x.dtype)
         _windows(x.transpose(0, 2, 3, 1), cols, sh, sw, pt, pl, dh, dw, True)
         return cols.reshape(n * out_hw[0] * out_hw[1], -1)
@@ -107,7 +103,7 @@ def conv2d_grad_input(g, w, in_shape: tuple, geo):
     oh, ow = g.shape[2:]
     (sh, sw), (pt, pb, pl, pr), (dh, dw) = geo
     rows = rows_of(g)
-    if _uses_loops(g, w):  # the parts added straight into the unpadded gradient
+    if loops.ready(g, w):  # the parts added straight into the unpadded gradient
         parts = (rows @ weight_rows(w)).reshape(n, oh, ow, kh, kw, c)
         grad = np.zeros((n, h, w_in, c), dtype=np.float32)
         _windows(grad, parts, sh, sw, pt, pl, dh, dw, False)

@@ -27,13 +27,6 @@ from ..backend import array_module
 from .fused import graph_by_composition
 
 
-def _uses_loops(x, weight, bias) -> bool:
-    """float32 NumPy input, weight and bias (or none), Numba there."""
-    return (type(x) is np.ndarray and x.dtype == np.float32
-            and all(p is None or (type(p) is np.ndarray and p.dtype == np.float32) for p in (weight, bias))
-            and loops.available())
-
-
 class LayerNorm(Op):
     """x (..., *shape), weight and bias (*shape) or None -> the shape of x."""
 
@@ -47,7 +40,7 @@ class LayerNorm(Op):
         xp = array_module(x)
         size = math.prod(x.shape[x.ndim - ndim:])
         rows = x.reshape(-1, size)
-        if _uses_loops(x, weight, bias):
+        if loops.ready(x, weight, bias):
             out, xhat, rstd = np.empty_like(rows), np.empty_like(rows), np.empty((len(rows), 1), np.float32)
             _forward_rows(np.ascontiguousarray(rows), _flat_or(weight, 1, size), _flat_or(bias, 0, size), eps,
                           out, xhat, rstd)
@@ -72,7 +65,7 @@ class LayerNorm(Op):
         xp = array_module(xhat)
         count, size = xhat.shape
         g = grad_out.reshape(count, size)
-        if _uses_loops(xhat, weight, ctx.saved[2]):
+        if loops.ready(xhat, weight, ctx.saved[2]):
             grad_x, grad_w, grad_b = np.empty_like(xhat), np.zeros(size), np.zeros(size)
             _backward_rows(np.ascontiguousarray(g, dtype=np.float32), _flat_or(weight, 1, size), xhat, rstd,
                            grad_x, grad_w, grad_b)

@@ -116,7 +116,7 @@ class MaxPool2d(Op):
     @staticmethod
     def forward(ctx, x, kernel=None, geo=None, out_hw=None):
         ctx.kernel, ctx.geo, ctx.in_shape, ctx.out_hw = kernel, geo, x.shape, out_hw
-        if tiles(x.shape, kernel, geo, out_hw) and _loop_fits(x, np.float32):  # one pass, channels last
+        if tiles(x.shape, kernel, geo, out_hw) and _loop_fits(x):  # one pass, channels last
             n, c = x.shape[:2]
             out = np.empty((n,) + tuple(out_hw) + (c,), x.dtype)
             arg = np.empty(out.shape, np.int8)
@@ -142,7 +142,7 @@ class MaxPool2d(Op):
     @staticmethod
     def backward(ctx, grad_out):
         (arg,) = ctx.saved
-        if tiles(ctx.in_shape, ctx.kernel, ctx.geo, ctx.out_hw) and _loop_fits(arg, np.int8) and grad_out.dtype == np.float32:
+        if tiles(ctx.in_shape, ctx.kernel, ctx.geo, ctx.out_hw) and _loop_fits(arg, np.int8) and loops.ready(grad_out):
             n, c, h, w = ctx.in_shape
             grad_in = np.zeros((n, h, w, c), grad_out.dtype)
             rows = np.ascontiguousarray(grad_out.transpose(0, 2, 3, 1))  # channels innermost, as arg
@@ -165,11 +165,10 @@ class MaxPool2d(Op):
         return IndexAdd.apply(grad_out, shape=ctx.in_shape, index=winners)
 
 
-def _loop_fits(x, dtype) -> bool:
-    """The compiled loops take NumPy arrays of `dtype` (float32 inputs, int8 winners) that are
-    channels-last in memory, as a convolution's output is (conv_gemm.py)."""
-    return (type(x) is np.ndarray and x.dtype == dtype and x.transpose(0, 2, 3, 1).flags.c_contiguous
-            and loops.available())
+def _loop_fits(x, dtype=np.float32) -> bool:
+    """The compiled loops take NumPy arrays (float32 inputs, int8 winners) that are channels-last
+    in memory, as a convolution's output is (conv_gemm.py)."""
+    return loops.ready(x, dtype=dtype) and x.transpose(0, 2, 3, 1).flags.c_contiguous
 
 
 @loops.loop

@@ -71,13 +71,18 @@ class LSTMSequence(Op):
         hs[0], cs[0] = h0.T, c0.T
         product = xp.empty((4, hidden, n), dtype=dtype)
         scratch = xp.empty((hidden, n), dtype=dtype)
+        fused = loops.ready(gates, w_hh)
         with xp.errstate(over="ignore"):
-            if _uses_loops(gates, w_hh):
-                _forward_steps(w_hh, gates, hs, cs, tanh_c, product)
-            else:
-                for step in range(length):
-                    a = gates[step]
-                    xp.matmul(w_hh, hs[step], out=product.reshape(four_h, n))
+            for step in range(length):
+                a = gates[step]
+                xp.matmul(w_hh, hs[step], out=product.reshape(four_h, n))
+                if fused:  # the same arithmetic, in two loops around NumPy's exp and tanh
+                    _gates_in(a, product)
+                    xp.exp(a[I:G], out=a[I:G])
+                    xp.exp(a[O], out=a[O])
+                    xp.tanh(a[G], out=a[G])
+                    _cell(a, cs[step], cs[step + 1])
+                else:
                     a += product
                     _sigmoid_(a[I:G], xp)  # i and f
                     _sigmoid_(a[O], xp)
@@ -86,8 +91,8 @@ class LSTMSequence(Op):
                     xp.multiply(a[F], cs[step], out=c)
                     xp.multiply(a[I], a[G], out=scratch)
                     c += scratch
-                    xp.tanh(c, out=tanh_c[step])
-                    xp.multiply(a[O], tanh_c[step], out=hs[step + 1])
+                xp.tanh(cs[step + 1], out=tanh_c[step])
+                xp.multiply(a[O], tanh_c[step], out=hs[step + 1])
         out = xp.empty((length + 1, n, hidden), dtype=dtype)
         out[:length] = (hs[:0:-1] if reverse else hs[1:]).transpose(0, 2, 1)
         out[length] = cs[length].T
@@ -105,7 +110,7 @@ class LSTMSequence(Op):
         # The local derivatives, all steps at once: d c / d i, f, g (times dc) and d h / d o
         # (times dh), laid out as the gate gradients, then d h / d c.
         factors = xp.empty_like(gates)
-        fused = _uses_loops(gates, w_hh)
+        fused = loops.ready(gates, w_hh)
         if fused:
             through_c = np.empty_like(tanh_c)
             _local_derivatives(gates, cs, tanh_c, factors, through_c)
@@ -166,25 +171,6 @@ class LSTMSequence(Op):
         gate_elements = length * n * 4 * hidden
         matmul = 2 * gate_elements * hidden
         return (10 * gate_elements, matmul, 4 * n * hidden, matmul, gate_elements)[i]
-
-
-def _uses_loops(gates, w_hh) -> bool:
-    return type(gates) is np.ndarray and gates.dtype == np.float32 and w_hh.dtype == np.float32 and loops.available()
-
-
-def _forward_steps(w_hh, gates, hs, cs, tanh_c, product):
-    """The forward recurrence of LSTMSequence.forward with its gate arithmetic in loops."""
-    four_h, n = product.shape[0] * product.shape[1], product.shape[2]
-    for step in range(len(gates)):
-        a = gates[step]
-        np.matmul(w_hh, hs[step], out=product.reshape(four_h, n))
-        _gates_in(a, product)
-        np.exp(a[I:G], out=a[I:G])
-        np.exp(a[O], out=a[O])
-        np.tanh(a[G], out=a[G])
-        _cell(a, cs[step], cs[step + 1])
-        np.tanh(cs[step + 1], out=tanh_c[step])
-        np.multiply(a[O], tanh_c[step], out=hs[step + 1])
 
 
 _ONE = np.float32(1)

@@ -97,10 +97,8 @@ def _fits_loop(param, grad, state: dict, group: dict) -> bool:
     """The compiled loop covers plain Adam and AdamW on contiguous float32 NumPy arrays: the
     parameter, its gradient and both running averages (a loaded state may be otherwise)."""
     arrays = (param, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data)
-    return (all(type(a) is np.ndarray and a.dtype == np.float32 and a.flags.c_contiguous and a.shape == param.shape
-                for a in arrays)
-            and not group["amsgrad"] and (group["weight_decay"] == 0 or group["decoupled_weight_decay"])
-            and loops.available())
+    return (not group["amsgrad"] and (group["weight_decay"] == 0 or group["decoupled_weight_decay"])
+            and loops.ready(*arrays) and all(a.flags.c_contiguous and a.shape == param.shape for a in arrays))
 
 
 @loops.loop
