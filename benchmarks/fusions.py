@@ -41,10 +41,12 @@ def exact_normal_cdf(x):
     return cdf.astype(x.dtype, copy=False)
 
 
-def stepwise_lstm(x_proj, h0, c0, w_hh, b_hh=None, reverse=False):
-    """The LSTM recurrence before the fused op: the cell's step function, one node per op and step."""
+def stepwise_lstm(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    """An LSTM layer before the fused op: the input projection as F.linear, then the cell's step
+    function, one node per op and step."""
     from memograd.nn.layers.rnn_cell import lstm_step
 
+    x_proj = F.linear(x, w_ih, b_ih)
     output, state = rnn_layers.run_direction(lstm_step, x_proj, (h0, c0), w_hh, b_hh, reverse)
     return output, state
 

@@ -46,10 +46,11 @@ def index_put(lib, a, b):
     return t * a
 
 
-def lstm_packed(lib, x_proj, h, c, w_hh, b_hh):
-    """An LSTM's run over x_proj (L, N, 4H), step by step from ordinary ops, packed as
+def lstm_packed(lib, x, h, c, w_ih, w_hh, b_ih, b_hh):
+    """An LSTM's run over x (L, N, I), step by step from ordinary ops, packed as
     LSTMSequence's output: the hidden states, then the last cell state."""
     outputs = []
+    x_proj = F(lib).linear(x, w_ih, b_ih)
     for t in range(x_proj.shape[0]):
         i, f, g, o = (x_proj[t] + F(lib).linear(h, w_hh, b_hh)).chunk(4, -1)
         c = f.sigmoid() * c + i.sigmoid() * g.tanh()
@@ -159,8 +160,8 @@ CASES = {
         [(2, 3, 4), (2, 5, 4), (2, 5, 3)],
         lambda lib, q, k, v: F(lib).scaled_dot_product_attention(q, k, v, is_causal=True)),
     ops.LayerNorm: Case([(3, 4), (4,), (4,)], lambda lib, x, w, b: F(lib).layer_norm(x, (4,), w, b)),
-    ops.LSTMSequence: Case([(3, 2, 8), (2, 2), (2, 2), (8, 2), (8,)],
-                           lambda lib, x, h, c, w, b: ops.LSTMSequence.apply(x, h, c, w, b),
+    ops.LSTMSequence: Case([(3, 2, 5), (2, 2), (2, 2), (8, 5), (8, 2), (8,), (8,)],
+                           lambda lib, *a: ops.LSTMSequence.apply(*a),
                            torch_fn=lstm_packed),
     # losses
     ops.CrossEntropy: Case([(4, 3)], lambda lib, x: F(lib).cross_entropy(x, lib.tensor([0, 2, 1, 1]),

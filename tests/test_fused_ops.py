@@ -147,8 +147,9 @@ def test_float32_erf_and_normal_cdf_are_within_their_stated_error():
 def test_lstm_sequence_equals_the_stepwise_composition(reverse, precision):
     kw = FLOAT32 if precision == "float32" else {}
     hidden = 3
-    arrays = [randn(5, 2, 4 * hidden, seed=1), randn(2, hidden, seed=2), randn(2, hidden, seed=3),
-              randn(4 * hidden, hidden, seed=4) * 0.5, randn(4 * hidden, seed=5)]
+    arrays = [randn(5, 2, 6, seed=1), randn(2, hidden, seed=2), randn(2, hidden, seed=3),
+              randn(4 * hidden, 6, seed=6) * 0.5, randn(4 * hidden, hidden, seed=4) * 0.5, randn(4 * hidden, seed=5),
+              randn(4 * hidden, seed=7)]
 
     def fused(*a):
         return recurrent.LSTMSequence.apply(*a, reverse=reverse)
@@ -160,7 +161,8 @@ def test_lstm_sequence_equals_the_stepwise_composition(reverse, precision):
 
 
 def test_lstm_sequence_second_derivatives():
-    check_gradgrad(lambda x, h, c, w: recurrent.LSTMSequence.apply(x, h, c, w, None), (3, 2, 8), (2, 2), (2, 2), (8, 2))
+    check_gradgrad(lambda x, h, c, w_ih, w_hh: recurrent.LSTMSequence.apply(x, h, c, w_ih, w_hh),
+                   (3, 2, 3), (2, 2), (2, 2), (8, 3), (8, 2))
 
 
 def test_nn_lstm_runs_the_fused_op_and_matches_the_cell_step_by_step():

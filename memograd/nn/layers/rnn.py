@@ -126,10 +126,10 @@ class RNNBase(Module):
             for direction in range(directions):
                 run = layer * directions + direction
                 w_ih, w_hh, b_ih, b_hh = self._weights(run)
-                x_proj = F.linear(seq, w_ih, b_ih)  # every step's input projection in one matmul
-                if self.mode == "LSTM":  # the recurrence as one fused op (ops/recurrent.py)
-                    output, final = lstm_sequence(x_proj, *starts[run], w_hh, b_hh, reverse=direction == 1)
+                if self.mode == "LSTM":  # the projection and the recurrence as one fused op (ops/recurrent.py)
+                    output, final = lstm_sequence(seq, *starts[run], w_ih, w_hh, b_ih, b_hh, reverse=direction == 1)
                 else:
+                    x_proj = F.linear(seq, w_ih, b_ih)  # every step's input projection in one matmul
                     output, final = run_direction(step, x_proj, starts[run], w_hh, b_hh, reverse=direction == 1)
                 outputs.append(output)
                 finals.append(final)
