@@ -241,7 +241,7 @@ HINTS = {
     "LeakyRelu": "the op does not keep its slope; use nn.LeakyReLU",
     "Clamp": "the op does not keep its bounds",
     "Where": "the op does not keep its constant branches",
-    "LSTMSequence": "nn.LSTM's recurrence (one fused op) has no ONNX translation yet",
+    "LSTMSequence": "nn.LSTM's layer (one fused op) has no ONNX translation yet",
 }
 
 
