@@ -101,29 +101,33 @@ class ClassCrossEntropy(Op):
         axis = 0 if n_classes <= FEW_CLASSES else 1  # the axis of the classes in `z`
         z = xp.ascontiguousarray(logits.T) if axis == 0 else logits
         shifted = z - z.max(axis=axis, keepdims=True)
-        probs = xp.exp(shifted)
-        total = probs.sum(axis=axis, keepdims=True)
-        per_sample = xp.log(total.reshape(-1)) - (shifted[labels, rows] if axis == 0 else shifted[rows, labels])
-        probs /= total
+        picked = shifted[labels, rows] if axis == 0 else shifted[rows, labels]
+        # Each pass over (N, C) counts at a language model's vocabulary (W7: 700 x 1000): the
+        # exponentials overwrite `shifted` and stay unnormalised; backward divides by the sums
+        # in the same pass that scales them (softmax - onehot is exps / total - onehot).
+        exps = xp.exp(shifted, out=shifted)
+        total = exps.sum(axis=axis, keepdims=True)
+        per_sample = xp.log(total.reshape(-1)) - picked
         if axis == 0:
-            probs = probs.T  # (N, C) again, column-major
+            exps, total = exps.T, total.T  # (N, C) again, column-major; (N, 1)
         if keep is not None:
             per_sample *= keep
         ctx.keep, ctx.reduction = keep, reduction
         ctx.denom = float(n if keep is None else keep.sum())
-        ctx.save_for_backward(logits, probs, labels)
+        ctx.save_for_backward(logits, exps, total, labels)
         return reduce_loss(per_sample, reduction, ctx.denom)
 
     @staticmethod
     def backward(ctx, grad_out):
-        _logits, probs, labels = ctx.saved
-        rows = array_module(labels).arange(len(labels))
-        grad = probs.copy(order="K")  # a retained graph may run this backward again
-        grad[rows, labels] -= 1
-        return ctx.weighted(grad, grad_out)
+        _logits, exps, total, labels = ctx.saved
+        xp = array_module(labels)
+        share = ctx.weighted(xp.ones_like(total), grad_out)  # (N, 1): each sample's share of grad_out
+        grad = exps * (share / total)  # a new array: a retained graph may run this backward again
+        grad[xp.arange(len(labels)), labels] -= share[:, 0]
+        return grad
 
     @staticmethod
-    def graph_backward(ctx, grad_out, logits, probs, labels):
+    def graph_backward(ctx, grad_out, logits, exps, total, labels):
         xp = array_module(labels)
         onehot = xp.zeros(logits.shape, dtype=logits.dtype)
         onehot[xp.arange(len(labels)), labels] = 1
