@@ -21,13 +21,14 @@ import numpy as np
 import memograd as mg
 from memograd.nn import functional as F
 from memograd.nn.layers import rnn as rnn_layers
-from memograd.ops import activation, attention, conv, conv_gemm, erf_float32, indexing, normalization, pool
+from memograd.ops import activation, attention, conv, conv_gemm, erf_float32, indexing, losses, normalization, pool
+from memograd.ops import recurrent
 from memograd.ops import gelu as gelu_ops
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from common import OtherLoad, machine_line, time_samples, try_import_torch
-from workloads import gpt, legacy_conv, lstm_lm, nets
+from workloads import gpt, legacy_conv, legacy_losses, lstm_lm, nets
 from workloads.steps import FrameworkStep
 
 torch = try_import_torch()
@@ -64,6 +65,11 @@ def channels_first_zeros(arg, grad_out, in_shape):
     return grad_out, np.zeros(in_shape, dtype=grad_out.dtype)
 
 
+def numpy_swap_leading(src, xp):
+    """The LSTM's per-step regrouping as NumPy's transposing copy, before the loop."""
+    return xp.ascontiguousarray(src.transpose(1, 0, 2))
+
+
 def linear_any_rank(input, weight, bias=None):
     """F.linear before it multiplied 2-D rows: the op on (..., in) as it stands."""
     from memograd.ops.linear import linear
@@ -85,10 +91,13 @@ IDEAS = {
     "conv input grad per kernel position": [(conv_gemm, "conv2d_grad_input", legacy_conv.col2im_grad_input)],
     "max-pool backward in the input's layout": [(pool, "in_memory_order_of", channels_first_zeros)],
     "row gradients by sorted reduceat": [(indexing, "add_rows", add_at)],
+    "LSTM regrouping loop": [(recurrent, "_swap_leading", numpy_swap_leading)],
+    "cross-entropy in five passes": [(losses, "ClassCrossEntropy", legacy_losses.EightPassClassCrossEntropy)],
 }
 USES = {
     "W6": ["F.linear on 2-D rows", "row gradients by sorted reduceat", "fused attention op", "fused layer_norm op", "fused GELU op (keeps Phi)", "float32 rational erf"],
-    "W7": ["F.linear on 2-D rows", "row gradients by sorted reduceat", "fused LSTM sequence op"],
+    "W7": ["F.linear on 2-D rows", "row gradients by sorted reduceat", "fused LSTM sequence op", "LSTM regrouping loop",
+           "cross-entropy in five passes"],
     "CNN": ["channels-last conv GEMM", "conv input grad per kernel position", "max-pool backward in the input's layout"],
 }
 
