@@ -162,11 +162,12 @@ class LSTMSequence(Op):
         product each for h (the recurrence) and for w_hh, (N, 4H) x (4H, I) for x and w_ih; sums
         for the biases."""
         length, n, hidden = ctx.shape[0] - 1, ctx.shape[1], ctx.shape[2]
-        n_in = ctx.next[0].shape[-1] if ctx.next[0] is not None else ctx.next[3].shape[-1]
         gate_elements = length * n * 4 * hidden
-        matmul_h, matmul_in = 2 * gate_elements * hidden, 2 * gate_elements * n_in
-        return (10 * gate_elements + matmul_in, matmul_h, 4 * n * hidden, matmul_in, matmul_h, gate_elements,
-                gate_elements)[i]
+        matmul_h = 2 * gate_elements * hidden
+        if i in (0, 3):  # x's or w_ih's edge, whichever asks, knows the input size I
+            matmul_in = 2 * gate_elements * ctx.next[i].shape[-1]
+            return 10 * gate_elements + matmul_in if i == 0 else matmul_in
+        return (None, matmul_h, 4 * n * hidden, None, matmul_h, gate_elements, gate_elements)[i]
 
 
 def _by_step(by_gate, xp):
