@@ -172,7 +172,7 @@ class LSTMSequence(Op):
 
 def _by_step(by_gate, xp):
     """(4, H, L, N) -> (L, 4, H, N), copied. Each step's block is then contiguous: read in place
-    from the gate-major array it is 1,024 runs of N floats spread over the whole array, which the
+    from the gate-major array it is 4H runs of N floats spread over the whole array, which the
     step's own GEMM has just evicted from cache, 3-5x slower (measured in RESULTS.md, W7)."""
     four, hidden, length, n = by_gate.shape
     return _swap_leading(by_gate.reshape(four * hidden, length, n), xp).reshape(length, four, hidden, n)
