@@ -82,7 +82,7 @@ class LSTMSequence(Op):
                 a = gates[t]
                 xp.matmul(w_hh, hs[:, before], out=product.reshape(four_h, n))
                 if fused:  # the same arithmetic, in two loops around NumPy's exp and tanh
-                    _gates_in(a, a, bias_rows, bias is not None, product)
+                    _gates_in(a, bias_rows, bias is not None, product)
                     xp.exp(a[I:G], out=a[I:G])
                     xp.exp(a[O], out=a[O])
                     xp.tanh(a[G], out=a[G])
@@ -220,13 +220,13 @@ _ONE = np.float32(1)
 
 
 @loops.loop
-def _gates_in(a, x, bias, has_bias, product):
-    """a = (x + bias) + product, negated for the sigmoid gates i, f, o (exp comes next)."""
+def _gates_in(a, bias, has_bias, product):
+    """In place: a = (a + bias) + product, negated for the sigmoid gates i, f, o (exp comes next)."""
     gates, hidden, n = a.shape
     for k in range(gates):
         for r in range(hidden):
             for c in range(n):
-                v = x[k, r, c] + bias[k, r] if has_bias else x[k, r, c]
+                v = a[k, r, c] + bias[k, r] if has_bias else a[k, r, c]
                 v = v + product[k, r, c]
                 a[k, r, c] = v if k == 2 else -v
 
