@@ -160,6 +160,24 @@ def test_lstm_sequence_equals_the_stepwise_composition(reverse, precision):
     assert_same(fused, composed, arrays, **kw)
 
 
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_sequence_with_constant_start_states_equals_the_composition(reverse):
+    """h0 and c0 without gradients (nn.LSTM's zero states): the walk back skips its last
+    recurrent product, and every other step must still get it."""
+    hidden = 3
+    h0, c0 = (mg.tensor(randn(2, hidden, seed=s)) for s in (2, 3))
+    arrays = [randn(4, 2, 5, seed=1), randn(4 * hidden, 5, seed=6) * 0.5, randn(4 * hidden, hidden, seed=4) * 0.5,
+              randn(4 * hidden, seed=5), randn(4 * hidden, seed=7)]
+
+    def fused(x, w_ih, w_hh, b_ih, b_hh):
+        return recurrent.LSTMSequence.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
+
+    def composed(x, w_ih, w_hh, b_ih, b_hh):
+        return recurrent.composed_lstm(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
+
+    assert_same(fused, composed, arrays)
+
+
 def test_lstm_sequence_second_derivatives():
     check_gradgrad(lambda x, h, c, w_ih, w_hh: recurrent.LSTMSequence.apply(x, h, c, w_ih, w_hh),
                    (3, 2, 3), (2, 2), (2, 2), (8, 3), (8, 2))
