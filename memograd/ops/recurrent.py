@@ -118,10 +118,13 @@ class LSTMSequence(Op):
         dc = xp.array(grad_out[length].T, order="C")  # a copy: updated in place below
         fused = loops.ready(gates, w_hh, grad_out)
         last = length - 1 if ctx.reverse else 0  # the walk ends at the first step run
+        # every step's output gradient hidden-major (H, N) and contiguous, copied once: read as the
+        # transposed (N, H) block, 20 runs of 256 floats, the step's loop runs 3x slower
+        grad_hs = xp.ascontiguousarray(grad_out[:length].transpose(0, 2, 1))
         for t in reversed(_times(length, ctx.reverse)):
             before = t + 1 if ctx.reverse else t
             d = by_step[t]
-            grad_h = grad_out[t].T
+            grad_h = grad_hs[t]
             if fused:
                 _step_back(dh, dc, grad_h, gates[t], cs[before], tanh_c[t], d)
             else:
@@ -135,7 +138,7 @@ class LSTMSequence(Op):
                 xp.multiply(dh, tc * (o * (one - o)), out=d[O])
                 xp.multiply(cell, f, out=dc)
             if t != last or h_edge is not None:
-                dh = w_hh.T @ d.reshape(4 * hidden, n)
+                xp.matmul(w_hh.T, d.reshape(4 * hidden, n), out=dh)
         # gate-major (4H, L*N): the left factor of all four weight and bias gradients and of x's
         rows = _by_gate(by_step, xp).reshape(4 * hidden, length * n)
         grad_x = (rows.T @ w_ih).reshape(x.shape) if x_edge is not None else None
