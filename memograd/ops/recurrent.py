@@ -119,7 +119,7 @@ class LSTMSequence(Op):
         fused = loops.ready(gates, w_hh, grad_out)
         last = length - 1 if ctx.reverse else 0  # the walk ends at the first step run
         # every step's output gradient hidden-major (H, N) and contiguous, copied once: read as the
-        # transposed (N, H) block, 20 runs of 256 floats, the step's loop runs 3x slower
+        # transposed (N, H) block, 20 runs of 256 floats, the step's loop runs 2-3x slower
         grad_hs = xp.ascontiguousarray(grad_out[:length].transpose(0, 2, 1))
         for t in reversed(_times(length, ctx.reverse)):
             before = t + 1 if ctx.reverse else t
