@@ -62,13 +62,13 @@ class LSTMSequence(Op):
         # gates[t] (4, H, N) is step t's projection, its pre-activations, then its gates, in place
         gates = _by_step((w_ih @ _rows(x).T).reshape(4, hidden, length, n), xp)
         bias = _bias_sum(b_ih, b_hh)
-        # hs[:, s] and cs[s]: h^T and c^T at the seam s (step t runs seam t -> t + 1, or t + 1 -> t
-        # when reversed); hidden-major hs, so that hs[:, :L] is (H, L*N) for w_hh's gradient
-        hs = xp.empty((hidden, length + 1, n), dtype=dtype)
+        # hs[s] and cs[s]: h^T and c^T at the seam s (step t runs seam t -> t + 1, or t + 1 -> t
+        # when reversed), each a contiguous (H, N) block that the step writes and the next one reads
+        hs = xp.empty((length + 1, hidden, n), dtype=dtype)
         cs = xp.empty((length + 1, hidden, n), dtype=dtype)
         tanh_c = xp.empty((length, hidden, n), dtype=dtype)
         first = length if reverse else 0
-        hs[:, first], cs[first] = h0.T, c0.T
+        hs[first], cs[first] = h0.T, c0.T
         product = xp.empty((4, hidden, n), dtype=dtype)
         scratch = xp.empty((hidden, n), dtype=dtype)
         fused = loops.ready(gates, x, w_ih, w_hh, b_ih, b_hh)
@@ -80,7 +80,7 @@ class LSTMSequence(Op):
             for t in _times(length, reverse):
                 before, after = (t + 1, t) if reverse else (t, t + 1)
                 a = gates[t]
-                xp.matmul(w_hh, hs[:, before], out=product.reshape(four_h, n))
+                xp.matmul(w_hh, hs[before], out=product.reshape(four_h, n))
                 if fused:  # the same arithmetic, in two loops around NumPy's exp and tanh
                     _gates_in(a, bias_rows, bias is not None, product)
                     xp.exp(a[I:G], out=a[I:G])
@@ -99,16 +99,19 @@ class LSTMSequence(Op):
                     xp.multiply(a[I], a[G], out=scratch)
                     c += scratch
                 xp.tanh(cs[after], out=tanh_c[t])
-                xp.multiply(a[O], tanh_c[t], out=hs[:, after])
+                xp.multiply(a[O], tanh_c[t], out=hs[after])
         out = xp.empty((length + 1, n, hidden), dtype=dtype)
-        out[:length] = (hs[:, :length] if reverse else hs[:, 1:]).transpose(1, 2, 0)
+        # h at every seam batch-major, (L + 1, N, H): the op's outputs and, all seams but the last
+        # one run into, the right factor (L*N, H) of w_hh's gradient, saved as one product's operand
+        seams = xp.ascontiguousarray(hs.transpose(0, 2, 1))
+        out[:length] = seams[:length] if reverse else seams[1:]
         out[length] = cs[length - first].T
-        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, gates, hs, cs, tanh_c)
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, gates, seams, cs, tanh_c)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, _, _, w_ih, w_hh, _, _, gates, hs, cs, tanh_c = ctx.saved
+        x, _, _, w_ih, w_hh, _, _, gates, seams, cs, tanh_c = ctx.saved
         x_edge, h_edge, c_edge, w_ih_edge, w_hh_edge, b_ih_edge, b_hh_edge = ctx.next
         xp = array_module(gates)
         length, _, hidden, n = gates.shape
@@ -145,8 +148,8 @@ class LSTMSequence(Op):
         grad_w_ih = rows @ _rows(x) if w_ih_edge is not None else None
         grad_w_hh = None
         if w_hh_edge is not None:  # sum over steps and batch of d_t h_before^T: one (4H, L*N) x (L*N, H) product
-            before = hs[:, 1:] if ctx.reverse else hs[:, :length]
-            grad_w_hh = rows @ before.reshape(hidden, length * n).T
+            before = seams[1:] if ctx.reverse else seams[:length]
+            grad_w_hh = rows @ before.reshape(length * n, hidden)
         grad_b = rows.sum(axis=1) if b_ih_edge is not None or b_hh_edge is not None else None
         return (grad_x, dh.T if h_edge is not None else None, dc.T if c_edge is not None else None,
                 grad_w_ih, grad_w_hh, grad_b if b_ih_edge is not None else None,
