@@ -10,7 +10,7 @@ Inside, everything is kept transposed, hidden units by batch: h^T and c^T are (H
 step's gates (4, H, N) = W_ih x_t^T + W_hh (4H, H) @ h^T + biases, so that each gate is one
 contiguous block and every elementwise pass runs over contiguous memory (on the batch-major
 (N, 4H) rows, each gate is a strided slice, which NumPy's transcendental loops run 40% slower),
-and because BLAS runs this (4H, H) x (H, N) product twice as fast as (N, H) x (H, 4H) for a
+and because BLAS runs this (4H, H) x (H, N) product 1.5-2x as fast as (N, H) x (H, 4H) for a
 small batch. The projection W_ih @ x^T (4H, L*N) is regrouped once into per-step blocks
 (L, 4, H, N), and backward's per-step blocks once back into (4H, L*N), each a copy costing
 less than reading or writing the blocks strided step by step (benchmarks/RESULTS.md, W7). The
