@@ -8,7 +8,7 @@ import pytest
 from helpers import check_gradgrad, graph_nodes
 
 import memograd as mg
-from memograd.ops import attention, conv_gemm, erf_float32, gelu, indexing, normalization, recurrent
+from memograd.ops import attention, conv_gemm, erf_float32, gelu, indexing, normalization, recurrent, tanh_float32
 
 F = mg.nn.functional
 
@@ -137,6 +137,23 @@ def test_float32_erf_and_normal_cdf_are_within_their_stated_error():
     assert np.abs(cdf - exact_cdf).max() < 3e-7 and cdf.min() >= 0.0 and cdf.max() <= 1.0
     assert np.isnan(erf_float32.erf(np.array([np.nan], np.float32)))[0]
     np.testing.assert_array_equal(erf_float32.erf(np.array([-np.inf, np.inf], np.float32)), [-1.0, 1.0])
+
+
+def test_float32_tanh_and_sigmoid_are_within_their_stated_error():
+    x = np.concatenate([np.linspace(-20, 20, 400001), np.geomspace(1e-30, 1, 1000)]).astype(np.float32)
+    exact = np.tanh(x.astype(np.float64))
+    fast = tanh_float32.tanh(x)
+    assert fast.dtype == np.float32 and np.abs(fast - exact).max() < 3.5e-7 and np.abs(fast).max() <= 1.0
+    tiny = np.abs(x) < 1e-3  # odd, and relative error ~1e-7 near 0, where tanh(x) ~ x
+    assert np.all(np.abs(fast[tiny] - exact[tiny]) <= 2.5e-7 * np.abs(exact[tiny]))
+    sig = tanh_float32.sigmoid(x)
+    exact_sig = 1 / (1 + np.exp(-x.astype(np.float64)))
+    assert np.abs(sig - exact_sig).max() < 2.1e-7 and sig.min() >= 0.0 and sig.max() <= 1.0
+    special = np.array([np.nan, -np.inf, np.inf], np.float32)
+    np.testing.assert_array_equal(tanh_float32.tanh(special), [np.nan, -1.0, 1.0])
+    np.testing.assert_array_equal(tanh_float32.sigmoid(special), [np.nan, 0.0, 1.0])
+    y = x.copy()
+    assert tanh_float32.tanh(y, out=y) is y and np.array_equal(y, fast)
 
 
 # ---- LSTM ------------------------------------------------------------------------------------------------

@@ -13,15 +13,15 @@ contiguous block and every elementwise pass runs over contiguous memory (on the 
 and because BLAS runs this (4H, H) x (H, N) product 1.5-2x as fast as (N, H) x (H, 4H) for a
 small batch. The projection W_ih @ x^T (4H, L*N) is regrouped once into per-step blocks
 (L, 4, H, N), and backward's per-step blocks once back into (4H, L*N), each a copy costing
-less than reading or writing the blocks strided step by step (benchmarks/RESULTS.md, W7). The
-sigmoids are 1 / (1 + exp(-x)) (NumPy's float32 exp is twice as fast as its tanh here).
+less than reading or writing the blocks strided step by step (benchmarks/RESULTS.md, W7).
 
 The output packs what nn.LSTM needs into one array (ops have one output): rows 0..L-1 are
 the hidden states h_t in time order, row L the last cell state. Gate order i, f, g, o as
-PyTorch. On float32 NumPy arrays with Numba (memograd.loops), the gate arithmetic around NumPy's
-exp and tanh is compiled loops: two per step forward (`_gates_in`, `_cell`), one per step
-backward (`_step_back`, which also computes the gates' local derivatives); the same operations
-in the same order (the same bits) in fewer calls."""
+PyTorch. On float32, the sigmoids and tanh are tanh_float32's rational function (within 3.4e-7 of
+exact; float64 keeps NumPy's exp and tanh); with Numba (memograd.loops), a step's whole gate
+arithmetic is then one compiled loop forward (`_step_forward`) and one backward (`_step_back`,
+which also computes the gates' local derivatives): the NumPy path's operations in its order (the
+same bits) in one pass over flat (H*N) blocks instead of seven calls."""
 from __future__ import annotations
 
 import numpy as np
@@ -29,6 +29,7 @@ import numpy as np
 from .. import loops
 from ..autograd.function import Op
 from ..backend import array_module
+from . import tanh_float32
 from .fused import graph_by_composition
 
 I, F, G, O = 0, 1, 2, 3  # PyTorch's gate order in W_ih, W_hh and the biases
@@ -36,10 +37,21 @@ I, F, G, O = 0, 1, 2, 3  # PyTorch's gate order in W_ih, W_hh and the biases
 
 def _sigmoid_(x, xp):
     """In place: 1 / (1 + exp(-x)) (exp overflowing to inf gives 0, as it should)."""
+    if x.dtype == np.float32 and xp is np:
+        tanh_float32.sigmoid(x, out=x)
+        return
     xp.negative(x, out=x)
     xp.exp(x, out=x)
     x += 1
     xp.reciprocal(x, out=x)
+
+
+def _tanh_(x, xp, out):
+    """out = tanh(x): the rational function on float32 (the loops' arithmetic), else NumPy's."""
+    if x.dtype == np.float32 and xp is np:
+        tanh_float32.tanh(x, out=out)
+    else:
+        xp.tanh(x, out=out)
 
 
 class LSTMSequence(Op):
@@ -70,36 +82,15 @@ class LSTMSequence(Op):
         first = length if reverse else 0
         hs[first], cs[first] = h0.T, c0.T
         product = xp.empty((4, hidden, n), dtype=dtype)
-        scratch = xp.empty((hidden, n), dtype=dtype)
-        fused = loops.ready(gates, x, w_ih, w_hh, b_ih, b_hh)
-        if fused:
-            bias_rows = bias.reshape(4, hidden) if bias is not None else xp.zeros((4, hidden), dtype=dtype)
-        elif bias is not None:
-            bias = bias.reshape(4, hidden, 1)
+        bias_block = xp.zeros((4, hidden, n), dtype=dtype)  # added to every step's (4, H, N) block
+        if bias is not None:
+            bias_block += bias.reshape(4, hidden, 1)
+        step = _step_forward if loops.ready(gates, x, w_ih, w_hh, b_ih, b_hh) else _numpy_step_forward
         with xp.errstate(over="ignore"):
             for t in _times(length, reverse):
                 before, after = (t + 1, t) if reverse else (t, t + 1)
-                a = gates[t]
                 xp.matmul(w_hh, hs[before], out=product.reshape(four_h, n))
-                if fused:  # the same arithmetic, in two loops around NumPy's exp and tanh
-                    _gates_in(a, bias_rows, bias is not None, product)
-                    xp.exp(a[I:G], out=a[I:G])
-                    xp.exp(a[O], out=a[O])
-                    xp.tanh(a[G], out=a[G])
-                    _cell(a, cs[before], cs[after])
-                else:
-                    if bias is not None:
-                        a += bias
-                    a += product
-                    _sigmoid_(a[I:G], xp)  # i and f
-                    _sigmoid_(a[O], xp)
-                    xp.tanh(a[G], out=a[G])
-                    c = cs[after]
-                    xp.multiply(a[F], cs[before], out=c)
-                    xp.multiply(a[I], a[G], out=scratch)
-                    c += scratch
-                xp.tanh(cs[after], out=tanh_c[t])
-                xp.multiply(a[O], tanh_c[t], out=hs[after])
+                step(gates[t], product, bias_block, bias is not None, cs[before], cs[after], tanh_c[t], hs[after])
         out = xp.empty((length + 1, n, hidden), dtype=dtype)
         # h at every seam batch-major, (L + 1, N, H): the op's outputs and, all seams but the last
         # one run into, the right factor (L*N, H) of w_hh's gradient, saved as one product's operand
@@ -223,52 +214,80 @@ def _bias_sum(b_ih, b_hh):
 
 
 _ONE = np.float32(1)
+_HALF, _LIMIT = tanh_float32.HALF, tanh_float32.LIMIT
+_P0, _P1, _P2, _P3, _P4 = tanh_float32.P32
+_Q0, _Q1, _Q2, _Q3, _Q4 = tanh_float32.Q32
+
+
+def _numpy_step_forward(a, product, bias, has_bias, c_before, c_after, tanh_c, h):
+    """One forward step after its product (4, H, N), in place on its gates a (4, H, N): a = (a + bias)
+    + product; i, f, o = sigmoid, g = tanh; then, (H, N) each, c_after = f c_before + i g, tanh_c =
+    tanh(c_after), h = o tanh_c."""
+    xp = array_module(a)
+    if has_bias:
+        a += bias
+    a += product
+    _sigmoid_(a[I:G], xp)  # i and f
+    _sigmoid_(a[O], xp)
+    _tanh_(a[G], xp, out=a[G])
+    xp.multiply(a[F], c_before, out=c_after)
+    c_after += a[I] * a[G]
+    _tanh_(c_after, xp, out=tanh_c)
+    xp.multiply(a[O], tanh_c, out=h)
 
 
 @loops.loop
-def _gates_in(a, bias, has_bias, product):
-    """In place: a = (a + bias) + product, negated for the sigmoid gates i, f, o (exp comes next)."""
+def _step_forward(a, product, bias, has_bias, c_before, c_after, tanh_c, h):
+    """_numpy_step_forward as one loop over the contiguous blocks seen flat, (4, H*N) and (H*N,),
+    so that it runs in whole vector lanes. The sigmoid and tanh as tanh_float32 evaluates them
+    (written out twice: Numba inlines no helper that memograd.loops could compile lazily)."""
     gates, hidden, n = a.shape
+    m = hidden * n
+    a, product, bias = a.reshape(gates, m), product.reshape(gates, m), bias.reshape(gates, m)
+    c_before, c_after, tanh_c, h = c_before.reshape(m), c_after.reshape(m), tanh_c.reshape(m), h.reshape(m)
     for k in range(gates):
-        for r in range(hidden):
-            for c in range(n):
-                v = a[k, r, c] + bias[k, r] if has_bias else a[k, r, c]
-                v = v + product[k, r, c]
-                a[k, r, c] = v if k == 2 else -v
-
-
-@loops.loop
-def _cell(a, c_before, c_after):
-    """i, f, o = 1 / (1 + exp(-x)) from their exponentials; c_after = f c_before + i g."""
-    _, hidden, n = a.shape
-    for r in range(hidden):
-        for c in range(n):
-            i = _ONE / (a[0, r, c] + _ONE)
-            f = _ONE / (a[1, r, c] + _ONE)
-            a[0, r, c] = i
-            a[1, r, c] = f
-            a[3, r, c] = _ONE / (a[3, r, c] + _ONE)
-            c_after[r, c] = f * c_before[r, c] + i * a[2, r, c]
+        scale = _ONE if k == 2 else _HALF  # sigmoid(x) = 1/2 + tanh(x / 2) / 2; g is tanh itself
+        for j in range(m):
+            v = a[k, j] + bias[k, j] if has_bias else a[k, j]
+            z = (v + product[k, j]) * scale if k != 2 else v + product[k, j]
+            z = -_LIMIT if z < -_LIMIT else z  # np.clip: a nan stays nan
+            z = _LIMIT if z > _LIMIT else z
+            s = z * z
+            r = z * ((((s * _P4 + _P3) * s + _P2) * s + _P1) * s + _P0) / ((((s * _Q4 + _Q3) * s + _Q2) * s + _Q1) * s + _Q0)
+            r = -_ONE if r < -_ONE else r
+            r = _ONE if r > _ONE else r
+            a[k, j] = r if k == 2 else r * _HALF + _HALF
+    for j in range(m):
+        c = a[1, j] * c_before[j] + a[0, j] * a[2, j]
+        c_after[j] = c
+        z = -_LIMIT if c < -_LIMIT else c
+        z = _LIMIT if z > _LIMIT else z
+        s = z * z
+        r = z * ((((s * _P4 + _P3) * s + _P2) * s + _P1) * s + _P0) / ((((s * _Q4 + _Q3) * s + _Q2) * s + _Q1) * s + _Q0)
+        r = -_ONE if r < -_ONE else r
+        r = _ONE if r > _ONE else r
+        tanh_c[j] = r
+        h[j] = a[3, j] * r
 
 
 @loops.loop
 def _step_back(dh, dc, grad_h, gates, c_before, tanh_c, d):
-    """One step of backward's walk, the NumPy path's arithmetic: dh += grad_h; the gate gradients
-    into d (4, H, N); dc = (dc + dh d h / d c) f."""
-    hidden, n = dh.shape
-    for r in range(hidden):
-        for c in range(n):
-            h = dh[r, c] + grad_h[r, c]
-            dh[r, c] = h
-            i, f, g, o = gates[0, r, c], gates[1, r, c], gates[2, r, c], gates[3, r, c]
-            t = tanh_c[r, c]
-            cell = dc[r, c] + h * (o * (_ONE - t * t))
-            di = cell * (g * (i * (_ONE - i)))
-            df = cell * (c_before[r, c] * (f * (_ONE - f)))
-            dg = cell * (i * (_ONE - g * g))
-            do = h * (t * (o * (_ONE - o)))
-            d[0, r, c], d[1, r, c], d[2, r, c], d[3, r, c] = di, df, dg, do
-            dc[r, c] = cell * f
+    """One step of backward's walk, the NumPy path's arithmetic over the blocks seen flat, as
+    _step_forward: dh += grad_h; the gate gradients into d; dc = (dc + dh d h / d c) f."""
+    m = dh.size
+    dh, dc, grad_h, c_before, tanh_c = dh.reshape(m), dc.reshape(m), grad_h.reshape(m), c_before.reshape(m), tanh_c.reshape(m)
+    gates, d = gates.reshape(4, m), d.reshape(4, m)
+    for j in range(m):
+        h = dh[j] + grad_h[j]
+        dh[j] = h
+        i, f, g, o = gates[0, j], gates[1, j], gates[2, j], gates[3, j]
+        t = tanh_c[j]
+        cell = dc[j] + h * (o * (_ONE - t * t))
+        d[0, j] = cell * (g * (i * (_ONE - i)))
+        d[1, j] = cell * (c_before[j] * (f * (_ONE - f)))
+        d[2, j] = cell * (i * (_ONE - g * g))
+        d[3, j] = h * (t * (o * (_ONE - o)))
+        dc[j] = cell * f
 
 
 def _times(length: int, reverse: bool):
