@@ -65,9 +65,12 @@ def channels_first_zeros(arg, grad_out, in_shape):
     return grad_out, np.zeros(in_shape, dtype=grad_out.dtype)
 
 
-def numpy_swap_leading(src, xp):
+def numpy_swap_leading(src, xp, row_add=None):
     """The LSTM's per-step regrouping as NumPy's transposing copy, before the loop."""
-    return xp.ascontiguousarray(src.transpose(1, 0, 2))
+    dst = xp.ascontiguousarray(src.transpose(1, 0, 2))
+    if row_add is not None:
+        dst += row_add.reshape(-1, 1)
+    return dst
 
 
 def linear_any_rank(input, weight, bias=None):

@@ -192,6 +192,27 @@ def test_long_sequence_backpropagates():
     assert x.grad.shape == (400, 1, 2) and np.isfinite(x.grad.numpy()).all()
 
 
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_output_changed_in_place_refuses_backward_as_torch(bidirectional):
+    """PyTorch's LSTM saves its output for backward, and memograd's fused op reads h from the same
+    array: an in-place change of a one-direction output stops backward; a bidirectional output
+    is a concatenated copy (in PyTorch too) and h_n a stacked one, which may change."""
+    lstm = nn.LSTM(3, 4, 2, bidirectional=bidirectional)
+    x = mg.randn(5, 2, 3)
+    out, (h, c) = lstm(x)
+    out.add_(1)
+    if bidirectional:
+        out.sum().backward()
+    else:
+        with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+            out.sum().backward()
+    lstm.zero_grad()
+    out, (h, c) = lstm(x)
+    h.mul_(2)
+    (out.sum() + h.sum() + c.sum()).backward()
+    assert all(p.grad is not None and np.isfinite(p.grad.numpy()).all() for p in lstm.parameters())
+
+
 def test_compiled_training_step_replays_bit_for_bit():
     def train(compiled: bool):
         mg.manual_seed(0)

@@ -62,6 +62,7 @@ class LSTMSequence(Op):
     __slots__ = ("reverse",)
     vjp_formula = ("backprop through time of g, per gate",)
     saves_inputs = True
+    guards_output = True  # the output is a slice of what backward reads h from (as PyTorch's saved output)
 
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
@@ -70,10 +71,10 @@ class LSTMSequence(Op):
         length, n, _ = x.shape
         four_h, hidden = w_hh.shape
         dtype = xp.result_type(x, w_ih, w_hh)
-        # Every step's input projection in one GEMM, gate-major (4H, L*N), then regrouped by step:
-        # gates[t] (4, H, N) is step t's projection, its pre-activations, then its gates, in place
-        gates = _by_step((w_ih @ _rows(x).T).reshape(4, hidden, length, n), xp)
-        bias = _bias_sum(b_ih, b_hh)
+        # Every step's input projection in one GEMM, gate-major (4H, L*N), then regrouped by step with
+        # the biases added: gates[t] (4, H, N) is step t's projection plus biases, then its
+        # pre-activations, then its gates, in place
+        gates = _by_step((w_ih @ _rows(x).T).reshape(4, hidden, length, n), _bias_sum(b_ih, b_hh), xp)
         # hs[s] and cs[s]: h^T and c^T at the seam s (step t runs seam t -> t + 1, or t + 1 -> t
         # when reversed), each a contiguous (H, N) block that the step writes and the next one reads
         hs = xp.empty((length + 1, hidden, n), dtype=dtype)
@@ -82,27 +83,30 @@ class LSTMSequence(Op):
         first = length if reverse else 0
         hs[first], cs[first] = h0.T, c0.T
         product = xp.empty((4, hidden, n), dtype=dtype)
-        bias_block = xp.zeros((4, hidden, n), dtype=dtype)  # added to every step's (4, H, N) block
-        if bias is not None:
-            bias_block += bias.reshape(4, hidden, 1)
         step = _step_forward if loops.ready(gates, x, w_ih, w_hh, b_ih, b_hh) else _numpy_step_forward
         with xp.errstate(over="ignore"):
             for t in _times(length, reverse):
                 before, after = (t + 1, t) if reverse else (t, t + 1)
                 xp.matmul(w_hh, hs[before], out=product.reshape(four_h, n))
-                step(gates[t], product, bias_block, bias is not None, cs[before], cs[after], tanh_c[t], hs[after])
-        out = xp.empty((length + 1, n, hidden), dtype=dtype)
-        # h at every seam batch-major, (L + 1, N, H): the op's outputs and, all seams but the last
-        # one run into, the right factor (L*N, H) of w_hh's gradient, saved as one product's operand
-        seams = xp.ascontiguousarray(hs.transpose(0, 2, 1))
-        out[:length] = seams[:length] if reverse else seams[1:]
-        out[length] = cs[length - first].T
-        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, gates, seams, cs, tanh_c)
+                step(gates[t], product, cs[before], cs[after], tanh_c[t], hs[after])
+        # h at every seam batch-major in one array with the last c, laid out so that the op's output
+        # (h_0..h_{L-1} in time order, then c) is one slice of it and the seams each step started
+        # from are w_hh's right factor (L*N, H) in backward: saved once, copied once
+        packed = xp.empty((length + 2, n, hidden), dtype=dtype)
+        if reverse:  # seams 0..L-1, the last c, then seam L (the start); the output is rows 0..L
+            packed[:length] = hs[:length].transpose(0, 2, 1)
+            packed[length], packed[length + 1] = cs[0].T, hs[length].T
+            out = packed[:length + 1]
+        else:  # seams 0..L, then the last c; the output is rows 1..L + 1
+            packed[:length + 1] = hs.transpose(0, 2, 1)
+            packed[length + 1] = cs[length].T
+            out = packed[1:]
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, gates, packed, cs, tanh_c)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, _, _, w_ih, w_hh, _, _, gates, seams, cs, tanh_c = ctx.saved
+        x, _, _, w_ih, w_hh, _, _, gates, packed, cs, tanh_c = ctx.saved
         x_edge, h_edge, c_edge, w_ih_edge, w_hh_edge, b_ih_edge, b_hh_edge = ctx.next
         xp = array_module(gates)
         length, _, hidden, n = gates.shape
@@ -139,7 +143,7 @@ class LSTMSequence(Op):
         grad_w_ih = rows @ _rows(x) if w_ih_edge is not None else None
         grad_w_hh = None
         if w_hh_edge is not None:  # sum over steps and batch of d_t h_before^T: one (4H, L*N) x (L*N, H) product
-            before = seams[1:] if ctx.reverse else seams[:length]
+            before = xp.concatenate((packed[1:length], packed[length + 1:])) if ctx.reverse else packed[:length]
             grad_w_hh = rows @ before.reshape(length * n, hidden)
         grad_b = rows.sum(axis=1) if b_ih_edge is not None or b_hh_edge is not None else None
         return (grad_x, dh.T if h_edge is not None else None, dc.T if c_edge is not None else None,
@@ -167,12 +171,13 @@ class LSTMSequence(Op):
         return (None, matmul_h, 4 * n * hidden, None, matmul_h, gate_elements, gate_elements)[i]
 
 
-def _by_step(by_gate, xp):
-    """(4, H, L, N) -> (L, 4, H, N), copied. Each step's block is then contiguous: read in place
-    from the gate-major array it is 4H runs of N floats spread over the whole array, which the
-    step's own GEMM has just evicted from cache, 3-5x slower (measured in RESULTS.md, W7)."""
+def _by_step(by_gate, bias, xp):
+    """(4, H, L, N) -> (L, 4, H, N), copied, plus the bias (4H,) or None of each gate unit. Each step's
+    block is then contiguous: read in place from the gate-major array it is 4H runs of N floats
+    spread over the whole array, which the step's own GEMM has just evicted from cache, 3-5x slower
+    (measured in RESULTS.md, W7)."""
     four, hidden, length, n = by_gate.shape
-    return _swap_leading(by_gate.reshape(four * hidden, length, n), xp).reshape(length, four, hidden, n)
+    return _swap_leading(by_gate.reshape(four * hidden, length, n), xp, bias).reshape(length, four, hidden, n)
 
 
 def _by_gate(by_step, xp):
@@ -181,13 +186,20 @@ def _by_gate(by_step, xp):
     return _swap_leading(by_step.reshape(length, four * hidden, n), xp).reshape(four, hidden, length, n)
 
 
-def _swap_leading(src, xp):
-    """(A, B, N) -> (B, A, N), copied; a loop reading `src` in memory order where it can (twice as
-    fast as NumPy's copy of this transpose, which runs short rows of N one at a time)."""
-    if not (loops.ready(src) and src.flags.c_contiguous):
-        return xp.ascontiguousarray(src.transpose(1, 0, 2))
+def _swap_leading(src, xp, row_add=None):
+    """(A, B, N) -> (B, A, N), copied, with row_add[a] (A,) added to src[a] if given; a loop reading
+    `src` in memory order where it can (twice as fast as NumPy's copy of this transpose, which
+    runs short rows of N one at a time)."""
+    if not (loops.ready(src, row_add) and src.flags.c_contiguous):
+        dst = xp.ascontiguousarray(src.transpose(1, 0, 2))
+        if row_add is not None:
+            dst += row_add.reshape(-1, 1)
+        return dst
     dst = xp.empty((src.shape[1], src.shape[0], src.shape[2]), dtype=src.dtype)
-    _swap_leading_loop(src, dst)
+    if row_add is None:
+        _swap_leading_loop(src, dst)
+    else:
+        _swap_leading_add_loop(src, row_add, dst)
     return dst
 
 
@@ -199,6 +211,17 @@ def _swap_leading_loop(src, dst):
         for b in range(columns):
             for c in range(n):
                 dst[b, a, c] = src[a, b, c]
+
+
+@loops.loop
+def _swap_leading_add_loop(src, row_add, dst):
+    """dst[b, a] = src[a, b] + row_add[a] for every a, b, in src's order."""
+    rows, columns, n = src.shape
+    for a in range(rows):
+        add = row_add[a]
+        for b in range(columns):
+            for c in range(n):
+                dst[b, a, c] = src[a, b, c] + add
 
 
 def _rows(x):
@@ -219,13 +242,11 @@ _P0, _P1, _P2, _P3, _P4 = tanh_float32.P32
 _Q0, _Q1, _Q2, _Q3, _Q4 = tanh_float32.Q32
 
 
-def _numpy_step_forward(a, product, bias, has_bias, c_before, c_after, tanh_c, h):
-    """One forward step after its product (4, H, N), in place on its gates a (4, H, N): a = (a + bias)
-    + product; i, f, o = sigmoid, g = tanh; then, (H, N) each, c_after = f c_before + i g, tanh_c =
-    tanh(c_after), h = o tanh_c."""
+def _numpy_step_forward(a, product, c_before, c_after, tanh_c, h):
+    """One forward step after its product (4, H, N), in place on its gates a (4, H, N), which hold
+    the projection plus biases: a += product; i, f, o = sigmoid, g = tanh; then, (H, N) each,
+    c_after = f c_before + i g, tanh_c = tanh(c_after), h = o tanh_c."""
     xp = array_module(a)
-    if has_bias:
-        a += bias
     a += product
     _sigmoid_(a[I:G], xp)  # i and f
     _sigmoid_(a[O], xp)
@@ -237,19 +258,18 @@ def _numpy_step_forward(a, product, bias, has_bias, c_before, c_after, tanh_c, h
 
 
 @loops.loop
-def _step_forward(a, product, bias, has_bias, c_before, c_after, tanh_c, h):
+def _step_forward(a, product, c_before, c_after, tanh_c, h):
     """_numpy_step_forward as one loop over the contiguous blocks seen flat, (4, H*N) and (H*N,),
     so that it runs in whole vector lanes. The sigmoid and tanh as tanh_float32 evaluates them
     (written out twice: Numba inlines no helper that memograd.loops could compile lazily)."""
     gates, hidden, n = a.shape
     m = hidden * n
-    a, product, bias = a.reshape(gates, m), product.reshape(gates, m), bias.reshape(gates, m)
+    a, product = a.reshape(gates, m), product.reshape(gates, m)
     c_before, c_after, tanh_c, h = c_before.reshape(m), c_after.reshape(m), tanh_c.reshape(m), h.reshape(m)
     for k in range(gates):
         scale = _ONE if k == 2 else _HALF  # sigmoid(x) = 1/2 + tanh(x / 2) / 2; g is tanh itself
         for j in range(m):
-            v = a[k, j] + bias[k, j] if has_bias else a[k, j]
-            z = (v + product[k, j]) * scale if k != 2 else v + product[k, j]
+            z = (a[k, j] + product[k, j]) * scale if k != 2 else a[k, j] + product[k, j]
             z = -_LIMIT if z < -_LIMIT else z  # np.clip: a nan stays nan
             z = _LIMIT if z > _LIMIT else z
             s = z * z
