@@ -16,8 +16,9 @@ small batch. The projection W_ih @ x^T (4H, L*N) is regrouped once into per-step
 less than reading or writing the blocks strided step by step (benchmarks/RESULTS.md, W7).
 
 The output packs what nn.LSTM needs into one array (ops have one output): rows 0..L-1 are
-the hidden states h_t in time order, row L the last cell state. Gate order i, f, g, o as
-PyTorch. On float32, the sigmoids and tanh are tanh_float32's rational function (within 3.4e-7 of
+the hidden states h_t in time order, row L the last cell state. It is a slice of the array that
+backward reads the steps' starting h from, so it may not change in place (guards_output; PyTorch's
+LSTM saves its output for backward too). Gate order i, f, g, o as PyTorch. On float32, the sigmoids and tanh are tanh_float32's rational function (within 3.4e-7 of
 exact; float64 keeps NumPy's exp and tanh); with Numba (memograd.loops), a step's whole gate
 arithmetic is then one compiled loop forward (`_step_forward`) and one backward (`_step_back`,
 which also computes the gates' local derivatives): the NumPy path's operations in its order (the
@@ -33,25 +34,6 @@ from . import tanh_float32
 from .fused import graph_by_composition
 
 I, F, G, O = 0, 1, 2, 3  # PyTorch's gate order in W_ih, W_hh and the biases
-
-
-def _sigmoid_(x, xp):
-    """In place: 1 / (1 + exp(-x)) (exp overflowing to inf gives 0, as it should)."""
-    if x.dtype == np.float32 and xp is np:
-        tanh_float32.sigmoid(x, out=x)
-        return
-    xp.negative(x, out=x)
-    xp.exp(x, out=x)
-    x += 1
-    xp.reciprocal(x, out=x)
-
-
-def _tanh_(x, xp, out):
-    """out = tanh(x): the rational function on float32 (the loops' arithmetic), else NumPy's."""
-    if x.dtype == np.float32 and xp is np:
-        tanh_float32.tanh(x, out=out)
-    else:
-        xp.tanh(x, out=out)
 
 
 class LSTMSequence(Op):
@@ -110,33 +92,19 @@ class LSTMSequence(Op):
         x_edge, h_edge, c_edge, w_ih_edge, w_hh_edge, b_ih_edge, b_hh_edge = ctx.next
         xp = array_module(gates)
         length, _, hidden, n = gates.shape
-        one = gates.dtype.type(1)
         by_step = xp.empty_like(gates)  # by_step[t]: step t's pre-activation gradient (4, H, N)
         dh = xp.zeros((hidden, n), dtype=gates.dtype)
         dc = xp.array(grad_out[length].T, order="C")  # a copy: updated in place below
-        fused = loops.ready(gates, w_hh, grad_out)
+        step = _step_back if loops.ready(gates, w_hh, grad_out) else _numpy_step_back
         last = length - 1 if ctx.reverse else 0  # the walk ends at the first step run
         # every step's output gradient hidden-major (H, N) and contiguous, copied once: read as the
         # transposed (N, H) block, 20 runs of 256 floats, the step's loop runs 2-3x slower
         grad_hs = xp.ascontiguousarray(grad_out[:length].transpose(0, 2, 1))
         for t in reversed(_times(length, ctx.reverse)):
             before = t + 1 if ctx.reverse else t
-            d = by_step[t]
-            grad_h = grad_hs[t]
-            if fused:
-                _step_back(dh, dc, grad_h, gates[t], cs[before], tanh_c[t], d)
-            else:
-                i, f, g, o = gates[t]
-                tc = tanh_c[t]
-                dh += grad_h
-                cell = dc + dh * (o * (one - tc * tc))  # dc, with the path through h = o tanh(c)
-                xp.multiply(cell, g * (i * (one - i)), out=d[I])
-                xp.multiply(cell, cs[before] * (f * (one - f)), out=d[F])
-                xp.multiply(cell, i * (one - g * g), out=d[G])
-                xp.multiply(dh, tc * (o * (one - o)), out=d[O])
-                xp.multiply(cell, f, out=dc)
+            step(dh, dc, grad_hs[t], gates[t], cs[before], tanh_c[t], by_step[t])
             if t != last or h_edge is not None:
-                xp.matmul(w_hh.T, d.reshape(4 * hidden, n), out=dh)
+                xp.matmul(w_hh.T, by_step[t].reshape(4 * hidden, n), out=dh)
         # gate-major (4H, L*N): the left factor of all four weight and bias gradients and of x's
         rows = _by_gate(by_step, xp).reshape(4 * hidden, length * n)
         grad_x = (rows.T @ w_ih).reshape(x.shape) if x_edge is not None else None
@@ -236,10 +204,31 @@ def _bias_sum(b_ih, b_hh):
     return b_ih + b_hh
 
 
+# ---- one step's gate arithmetic: NumPy passes (any dtype; the reference) and compiled loops ----
+
 _ONE = np.float32(1)
 _HALF, _LIMIT = tanh_float32.HALF, tanh_float32.LIMIT
 _P0, _P1, _P2, _P3, _P4 = tanh_float32.P32
 _Q0, _Q1, _Q2, _Q3, _Q4 = tanh_float32.Q32
+
+
+def _sigmoid_(x, xp):
+    """In place: 1 / (1 + exp(-x)) (exp overflowing to inf gives 0, as it should)."""
+    if x.dtype == np.float32 and xp is np:
+        tanh_float32.sigmoid(x, out=x)
+        return
+    xp.negative(x, out=x)
+    xp.exp(x, out=x)
+    x += 1
+    xp.reciprocal(x, out=x)
+
+
+def _tanh_(x, xp, out):
+    """out = tanh(x): the rational function on float32 (the loops' arithmetic), else NumPy's."""
+    if x.dtype == np.float32 and xp is np:
+        tanh_float32.tanh(x, out=out)
+    else:
+        xp.tanh(x, out=out)
 
 
 def _numpy_step_forward(a, product, c_before, c_after, tanh_c, h):
@@ -288,6 +277,21 @@ def _step_forward(a, product, c_before, c_after, tanh_c, h):
         r = _ONE if r > _ONE else r
         tanh_c[j] = r
         h[j] = a[3, j] * r
+
+
+def _numpy_step_back(dh, dc, grad_h, gates, c_before, tanh_c, d):
+    """One step of backward's walk, in place on (H, N) blocks: dh += grad_h; the gate gradients
+    into d (4, H, N); dc = (dc + dh d h / d c) f."""
+    xp = array_module(d)
+    one = d.dtype.type(1)
+    i, f, g, o = gates
+    dh += grad_h
+    cell = dc + dh * (o * (one - tanh_c * tanh_c))  # dc, with the path through h = o tanh(c)
+    xp.multiply(cell, g * (i * (one - i)), out=d[I])
+    xp.multiply(cell, c_before * (f * (one - f)), out=d[F])
+    xp.multiply(cell, i * (one - g * g), out=d[G])
+    xp.multiply(dh, tanh_c * (o * (one - o)), out=d[O])
+    xp.multiply(cell, f, out=dc)
 
 
 @loops.loop
