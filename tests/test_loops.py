@@ -208,6 +208,34 @@ def test_lstm_loops_give_the_numpy_passes_bits(bidirectional, bias, monkeypatch)
         assert np.array_equal(a, b)
 
 
+def test_lstm_step_loops_give_the_numpy_steps_bits_on_extreme_values():
+    """One forward and one backward step on odd sizes, with values past the rational tanh's
+    clipping, infinities and a nan: the loops' bits are the NumPy passes' (nan where they have it)."""
+    from memograd.ops import recurrent
+
+    rng = np.random.default_rng(3)
+    hidden, n = 7, 3
+    gates = (rng.standard_normal((4, hidden, n)) * 8).astype(np.float32)
+    gates[0, 0, 0], gates[1, 1, 1], gates[2, 2, 2], gates[3, 3, 0] = np.inf, -np.inf, np.nan, 40.0
+    product = (rng.standard_normal((4, hidden, n)) * 3).astype(np.float32)
+    c_before = (rng.standard_normal((hidden, n)) * 5).astype(np.float32)
+    dh0, dc0 = rng.standard_normal((2, hidden, n)).astype(np.float32)
+    results = []
+    for step, back in ((recurrent._step_forward, recurrent._step_back),
+                       (recurrent._numpy_step_forward, recurrent._numpy_step_back)):
+        a, c_after = gates.copy(), np.empty_like(c_before)
+        tanh_c, h = np.empty_like(c_before), np.empty_like(c_before)
+        dh, dc, d = dh0.copy(), dc0.copy(), np.empty_like(a)
+        with np.errstate(invalid="ignore", over="ignore"):
+            step(a, product, c_before, c_after, tanh_c, h)
+            back(dh, dc, c_after, a, c_before, tanh_c, d)
+        results.append([a, c_after, tanh_c, h, dh, dc, d])
+    for compiled, reference in zip(*results):
+        assert np.array_equal(compiled, reference, equal_nan=True)
+    a = results[0][0]
+    assert np.isnan(a[2, 2, 2]) and a[0, 0, 0] == 1.0 and a[1, 1, 1] == 0.0 and a[3, 3, 0] == 1.0
+
+
 @pytest.mark.parametrize("options", [{"weight_decay": 0.1}, {"maximize": True}, {"amsgrad": True}])
 @pytest.mark.parametrize("optimizer", ["Adam", "AdamW"])
 def test_adam_loop_gives_the_numpy_path_bits(optimizer, options, monkeypatch):
