@@ -15,14 +15,15 @@ small batch. The projection W_ih @ x^T (4H, L*N) is regrouped once into per-step
 (L, 4, H, N), and backward's per-step blocks once back into (4H, L*N), each a copy costing
 less than reading or writing the blocks strided step by step (benchmarks/RESULTS.md, W7).
 
-The output packs what nn.LSTM needs into one array (ops have one output): rows 0..L-1 are
-the hidden states h_t in time order, row L the last cell state. It is a slice of the array that
-backward reads the steps' starting h from, so it may not change in place (guards_output; PyTorch's
-LSTM saves its output for backward too). Gate order i, f, g, o as PyTorch. On float32, the sigmoids and tanh are tanh_float32's rational function (within 3.4e-7 of
-exact; float64 keeps NumPy's exp and tanh); with Numba (memograd.loops), a step's whole gate
-arithmetic is then one compiled loop forward (`_step_forward`) and one backward (`_step_back`,
-which also computes the gates' local derivatives): the NumPy path's operations in its order (the
-same bits) in one pass over flat (H*N) blocks instead of seven calls."""
+The output packs what nn.LSTM needs into one array (ops have one output): rows 0..L-1 are the
+hidden states h_t in time order, row L the last cell state. It is a slice of the array that
+backward reads the steps' starting h from, so it may not change in place (guards_output;
+PyTorch's LSTM saves its output for backward too). Gate order i, f, g, o as PyTorch. On float32,
+the sigmoids and tanh are tanh_float32's rational function (within 3.4e-7 of exact; float64
+keeps NumPy's exp and tanh); with Numba (memograd.loops), a step's whole gate arithmetic is then
+one compiled loop forward (`_step_forward`) and one backward (`_step_back`, which also computes
+the gates' local derivatives): the NumPy path's operations in its order (the same bits) in one
+pass over flat (H*N) blocks instead of seven calls."""
 from __future__ import annotations
 
 import numpy as np
@@ -262,7 +263,8 @@ def _step_forward(a, product, c_before, c_after, tanh_c, h):
             z = -_LIMIT if z < -_LIMIT else z  # np.clip: a nan stays nan
             z = _LIMIT if z > _LIMIT else z
             s = z * z
-            r = z * ((((s * _P4 + _P3) * s + _P2) * s + _P1) * s + _P0) / ((((s * _Q4 + _Q3) * s + _Q2) * s + _Q1) * s + _Q0)
+            num = (((s * _P4 + _P3) * s + _P2) * s + _P1) * s + _P0
+            r = z * num / ((((s * _Q4 + _Q3) * s + _Q2) * s + _Q1) * s + _Q0)
             r = -_ONE if r < -_ONE else r
             r = _ONE if r > _ONE else r
             a[k, j] = r if k == 2 else r * _HALF + _HALF
@@ -272,7 +274,8 @@ def _step_forward(a, product, c_before, c_after, tanh_c, h):
         z = -_LIMIT if c < -_LIMIT else c
         z = _LIMIT if z > _LIMIT else z
         s = z * z
-        r = z * ((((s * _P4 + _P3) * s + _P2) * s + _P1) * s + _P0) / ((((s * _Q4 + _Q3) * s + _Q2) * s + _Q1) * s + _Q0)
+        num = (((s * _P4 + _P3) * s + _P2) * s + _P1) * s + _P0
+        r = z * num / ((((s * _Q4 + _Q3) * s + _Q2) * s + _Q1) * s + _Q0)
         r = -_ONE if r < -_ONE else r
         r = _ONE if r > _ONE else r
         tanh_c[j] = r
@@ -299,7 +302,8 @@ def _step_back(dh, dc, grad_h, gates, c_before, tanh_c, d):
     """One step of backward's walk, the NumPy path's arithmetic over the blocks seen flat, as
     _step_forward: dh += grad_h; the gate gradients into d; dc = (dc + dh d h / d c) f."""
     m = dh.size
-    dh, dc, grad_h, c_before, tanh_c = dh.reshape(m), dc.reshape(m), grad_h.reshape(m), c_before.reshape(m), tanh_c.reshape(m)
+    dh, dc, grad_h = dh.reshape(m), dc.reshape(m), grad_h.reshape(m)
+    c_before, tanh_c = c_before.reshape(m), tanh_c.reshape(m)
     gates, d = gates.reshape(4, m), d.reshape(4, m)
     for j in range(m):
         h = dh[j] + grad_h[j]
