@@ -250,16 +250,19 @@ def _numpy_step_forward(a, product, c_before, c_after, tanh_c, h):
 @loops.loop
 def _step_forward(a, product, c_before, c_after, tanh_c, h):
     """_numpy_step_forward as one loop over the contiguous blocks seen flat, (4, H*N) and (H*N,),
-    so that it runs in whole vector lanes. The sigmoid and tanh as tanh_float32 evaluates them
-    (written out twice: Numba inlines no helper that memograd.loops could compile lazily)."""
+    so that it runs in whole vector lanes. Five passes of it share tanh_float32's rational tanh:
+    the gates i, f, g, o (sigmoid(x) = 1/2 + tanh(x / 2) / 2), then the cell, whose c needs them."""
     gates, hidden, n = a.shape
     m = hidden * n
     a, product = a.reshape(gates, m), product.reshape(gates, m)
     c_before, c_after, tanh_c, h = c_before.reshape(m), c_after.reshape(m), tanh_c.reshape(m), h.reshape(m)
-    for k in range(gates):
-        scale = _ONE if k == 2 else _HALF  # sigmoid(x) = 1/2 + tanh(x / 2) / 2; g is tanh itself
+    for k in range(gates + 1):
         for j in range(m):
-            z = (a[k, j] + product[k, j]) * scale if k != 2 else a[k, j] + product[k, j]
+            if k == gates:  # the cell: c_after = f c_before + i g, then tanh_c = tanh(c_after)
+                z = a[1, j] * c_before[j] + a[0, j] * a[2, j]
+                c_after[j] = z
+            else:
+                z = (a[k, j] + product[k, j]) * _HALF if k != 2 else a[k, j] + product[k, j]
             z = -_LIMIT if z < -_LIMIT else z  # np.clip: a nan stays nan
             z = _LIMIT if z > _LIMIT else z
             s = z * z
@@ -267,19 +270,11 @@ def _step_forward(a, product, c_before, c_after, tanh_c, h):
             r = z * num / ((((s * _Q4 + _Q3) * s + _Q2) * s + _Q1) * s + _Q0)
             r = -_ONE if r < -_ONE else r
             r = _ONE if r > _ONE else r
-            a[k, j] = r if k == 2 else r * _HALF + _HALF
-    for j in range(m):
-        c = a[1, j] * c_before[j] + a[0, j] * a[2, j]
-        c_after[j] = c
-        z = -_LIMIT if c < -_LIMIT else c
-        z = _LIMIT if z > _LIMIT else z
-        s = z * z
-        num = (((s * _P4 + _P3) * s + _P2) * s + _P1) * s + _P0
-        r = z * num / ((((s * _Q4 + _Q3) * s + _Q2) * s + _Q1) * s + _Q0)
-        r = -_ONE if r < -_ONE else r
-        r = _ONE if r > _ONE else r
-        tanh_c[j] = r
-        h[j] = a[3, j] * r
+            if k == gates:
+                tanh_c[j] = r
+                h[j] = a[3, j] * r
+            else:
+                a[k, j] = r if k == 2 else r * _HALF + _HALF
 
 
 def _numpy_step_back(dh, dc, grad_h, gates, c_before, tanh_c, d):
