@@ -23,7 +23,9 @@ the sigmoids and tanh are tanh_float32's rational function (within 3.4e-7 of exa
 keeps NumPy's exp and tanh); with Numba (memograd.loops), a step's whole gate arithmetic is then
 one compiled loop forward (`_step_forward`) and one backward (`_step_back`, which also computes
 the gates' local derivatives): the NumPy path's operations in its order (the same bits) in one
-pass over flat (H*N) blocks instead of seven calls."""
+pass over flat (H*N) blocks instead of seven calls. The big arrays of both passes come from the
+workspace pool (ops/workspace.py), so that the next step reuses their memory instead of
+faulting fresh pages in."""
 from __future__ import annotations
 
 import numpy as np
@@ -31,7 +33,7 @@ import numpy as np
 from .. import loops
 from ..autograd.function import Op
 from ..backend import array_module
-from . import tanh_float32
+from . import tanh_float32, workspace
 from .fused import graph_by_composition
 
 I, F, G, O = 0, 1, 2, 3  # PyTorch's gate order in W_ih, W_hh and the biases
@@ -57,12 +59,14 @@ class LSTMSequence(Op):
         # Every step's input projection in one GEMM, gate-major (4H, L*N), then regrouped by step with
         # the biases added: gates[t] (4, H, N) is step t's projection plus biases, then its
         # pre-activations, then its gates, in place
-        gates = _by_step((w_ih @ _rows(x).T).reshape(4, hidden, length, n), _bias_sum(b_ih, b_hh), xp)
+        projection = workspace.matmul(w_ih, _rows(x).T, xp)
+        gates = _by_step(projection.reshape(4, hidden, length, n), _bias_sum(b_ih, b_hh), xp)
+        del projection  # free again: the next layer's projection or backward's blocks reuse it
         # hs[s] and cs[s]: h^T and c^T at the seam s (step t runs seam t -> t + 1, or t + 1 -> t
         # when reversed), each a contiguous (H, N) block that the step writes and the next one reads
-        hs = xp.empty((length + 1, hidden, n), dtype=dtype)
-        cs = xp.empty((length + 1, hidden, n), dtype=dtype)
-        tanh_c = xp.empty((length, hidden, n), dtype=dtype)
+        hs = workspace.empty((length + 1, hidden, n), dtype, xp)
+        cs = workspace.empty((length + 1, hidden, n), dtype, xp)
+        tanh_c = workspace.empty((length, hidden, n), dtype, xp)
         first = length if reverse else 0
         hs[first], cs[first] = h0.T, c0.T
         product = xp.empty((4, hidden, n), dtype=dtype)
@@ -75,7 +79,7 @@ class LSTMSequence(Op):
         # h at every seam batch-major in one array with the last c, laid out so that the op's output
         # (h_0..h_{L-1} in time order, then c) is one slice of it and the seams each step started
         # from are w_hh's right factor (L*N, H) in backward: saved once, copied once
-        packed = xp.empty((length + 2, n, hidden), dtype=dtype)
+        packed = workspace.empty((length + 2, n, hidden), dtype, xp)
         if reverse:  # seams 0..L-1, the last c, then seam L (the start); the output is rows 0..L
             packed[:length] = hs[:length].transpose(0, 2, 1)
             packed[length], packed[length + 1] = cs[0].T, hs[length].T
@@ -93,14 +97,15 @@ class LSTMSequence(Op):
         x_edge, h_edge, c_edge, w_ih_edge, w_hh_edge, b_ih_edge, b_hh_edge = ctx.next
         xp = array_module(gates)
         length, _, hidden, n = gates.shape
-        by_step = xp.empty_like(gates)  # by_step[t]: step t's pre-activation gradient (4, H, N)
+        by_step = workspace.empty(gates.shape, gates.dtype, xp)  # by_step[t]: step t's pre-activation gradient
         dh = xp.zeros((hidden, n), dtype=gates.dtype)
         dc = xp.array(grad_out[length].T, order="C")  # a copy: updated in place below
         step = _step_back if loops.ready(gates, w_hh, grad_out) else _numpy_step_back
         last = length - 1 if ctx.reverse else 0  # the walk ends at the first step run
         # every step's output gradient hidden-major (H, N) and contiguous, copied once: read as the
         # transposed (N, H) block, 20 runs of 256 floats, the step's loop runs 2-3x slower
-        grad_hs = xp.ascontiguousarray(grad_out[:length].transpose(0, 2, 1))
+        grad_hs = workspace.empty((length, hidden, n), grad_out.dtype, xp)
+        grad_hs[...] = grad_out[:length].transpose(0, 2, 1)
         for t in reversed(_times(length, ctx.reverse)):
             before = t + 1 if ctx.reverse else t
             step(dh, dc, grad_hs[t], gates[t], cs[before], tanh_c[t], by_step[t])
@@ -108,12 +113,12 @@ class LSTMSequence(Op):
                 xp.matmul(w_hh.T, by_step[t].reshape(4 * hidden, n), out=dh)
         # gate-major (4H, L*N): the left factor of all four weight and bias gradients and of x's
         rows = _by_gate(by_step, xp).reshape(4 * hidden, length * n)
-        grad_x = (rows.T @ w_ih).reshape(x.shape) if x_edge is not None else None
-        grad_w_ih = rows @ _rows(x) if w_ih_edge is not None else None
+        grad_x = workspace.matmul(rows.T, w_ih, xp).reshape(x.shape) if x_edge is not None else None
+        grad_w_ih = workspace.matmul(rows, _rows(x), xp) if w_ih_edge is not None else None
         grad_w_hh = None
         if w_hh_edge is not None:  # sum over steps and batch of d_t h_before^T: one (4H, L*N) x (L*N, H) product
             before = xp.concatenate((packed[1:length], packed[length + 1:])) if ctx.reverse else packed[:length]
-            grad_w_hh = rows @ before.reshape(length * n, hidden)
+            grad_w_hh = workspace.matmul(rows, before.reshape(length * n, hidden), xp)
         grad_b = rows.sum(axis=1) if b_ih_edge is not None or b_hh_edge is not None else None
         return (grad_x, dh.T if h_edge is not None else None, dc.T if c_edge is not None else None,
                 grad_w_ih, grad_w_hh, grad_b if b_ih_edge is not None else None,
@@ -164,7 +169,7 @@ def _swap_leading(src, xp, row_add=None):
         if row_add is not None:
             dst += row_add.reshape(-1, 1)
         return dst
-    dst = xp.empty((src.shape[1], src.shape[0], src.shape[2]), dtype=src.dtype)
+    dst = workspace.empty((src.shape[1], src.shape[0], src.shape[2]), src.dtype, xp)
     if row_add is None:
         _swap_leading_loop(src, dst)
     else:
