@@ -9,6 +9,7 @@ from .. import loops
 from ..autograd.function import Op
 from ..autograd.placed import Placed
 from ..backend import array_module
+from . import workspace
 from .select import where
 
 
@@ -52,7 +53,8 @@ def add_rows(shape: tuple, rows, values):
     xp = array_module(values)
     flat = rows.reshape(-1) % shape[0]  # negative rows count from the end, as in indexing
     if loops.ready(values):
-        out = np.zeros(shape, dtype=values.dtype)
+        out = workspace.empty(shape, values.dtype)  # reused from step to step: no fresh pages
+        out.fill(0)
         _add_rows_loop(flat, np.ascontiguousarray(values).reshape((flat.size, -1)), out.reshape((shape[0], -1)))
         return out
     order = xp.argsort(flat, kind="stable")

@@ -4,18 +4,20 @@ A training step allocates the same big arrays every time (an LSTM layer's gates 
 states, some 10 MB a layer at W7's size) and frees them when its graph goes. Handed back to
 malloc, freed memory at the top of the heap or above its mmap threshold goes back to the
 kernel, and the next step's first writes fault every page in again, zero-filled (a W7 step
-alone in its process: 5,900 page faults, 1,375 once the LSTM draws from this pool;
-benchmarks/RESULTS.md, round 8). `empty` instead keeps each array it makes and hands it out
-again once nothing refers to it: no array, view or tensor (views hold their base, so a
-reference count shows whether anything still reads the memory). Only NumPy arrays of at
-least MIN_BYTES go through the pool, and it holds at most `limit` bytes; past that, arrays
-are made and freed as usual. `release()` gives every unused array back to malloc (what
-PyTorch's `torch.cuda.empty_cache()` does for its pool).
+alone in its process: 5,900 page faults; none once the LSTM, cross-entropy and the
+embedding's gradient draw from this pool, and the step 13-20% faster: benchmarks/RESULTS.md,
+round 8). `empty` instead keeps each array it makes and hands it out again once nothing
+refers to it: no array, view or tensor (views hold their base, so a reference count shows
+whether anything still reads the memory). Only NumPy arrays of at least MIN_BYTES go through
+the pool, and it holds at most `limit` bytes; past that, arrays are made and freed as usual.
+`release()` gives every unused array back to malloc (what PyTorch's `torch.cuda.empty_cache()`
+does for its pool).
 
 The pool reuses an array only for the same element count and dtype, where malloc reuses
-freed memory for any size: so it suits ops whose arrays come back with the same shapes, many
-at once (the LSTM's). Linear's outputs and gradients through it raised W5's peak memory from
-42 to 58 MiB, a step's freed activations no longer serving its gradients, so they stay out."""
+freed memory for any size: so it suits ops whose arrays come back with the same shapes (an
+LSTM's, a loss over a vocabulary, an embedding's gradient). Linear's outputs and gradients
+through it raised W5's peak memory from 42 to 58 MiB (a step's freed activations no longer
+serving its gradients), so they stay out."""
 from __future__ import annotations
 
 import math
