@@ -92,3 +92,17 @@ def test_lstm_steps_drawing_from_the_pool_keep_their_values_and_gradients():
     np.testing.assert_array_equal(out2, out1)
     for g1, g2 in zip(grads1, grads2):
         np.testing.assert_array_equal(g2, g1)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_starts_with_an_empty_pool():
+    import os
+
+    kept = workspace.empty(BIG, np.float32)
+    pid = os.fork()
+    if pid == 0:  # the child: exit status 0 only if its pool is empty and still works
+        ok = workspace._pool == {} and workspace.empty(BIG, np.float32).shape == BIG
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    assert kept.shape == BIG

@@ -21,6 +21,7 @@ serving its gradients), so they stay out."""
 from __future__ import annotations
 
 import math
+import os
 import sys
 import sysconfig
 import threading
@@ -35,6 +36,17 @@ _lock = threading.Lock()
 _pool: dict = {}  # (element count, dtype) -> every array made for that key, in use or not
 _held = 0  # bytes of all the arrays in _pool
 limit = 1 << 30
+
+
+def _forget_in_child() -> None:
+    """A forked child (a DataLoader worker) starts with an empty pool and a free lock: the
+    parent's lock may have been held by another thread at the fork."""
+    global _lock, _pool, _held
+    _lock, _pool, _held = threading.Lock(), {}, 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def _free_refcount() -> int:
