@@ -13,6 +13,11 @@ the pool, and it holds at most `limit` bytes; past that, arrays are made and fre
 `release()` gives every unused array back to malloc (what PyTorch's `torch.cuda.empty_cache()`
 does for its pool).
 
+backend.retain_freed_memory() ends the faults for every array, by telling malloc to keep freed
+memory; `memograd train` and the benchmark suite call it, but it changes the whole process, so
+a library must not do it behind a program's back (`import memograd as torch` scripts do not
+call it). The pool keeps memograd's own arrays without touching anyone else's.
+
 The pool reuses an array only for the same element count and dtype, where malloc reuses
 freed memory for any size: so it suits ops whose arrays come back with the same shapes (an
 LSTM's, a loss over a vocabulary, an embedding's gradient). Linear's outputs and gradients
