@@ -259,6 +259,32 @@ def test_adam_loop_gives_the_numpy_path_bits(optimizer, options, monkeypatch):
         assert np.array_equal(a, b)
 
 
+@pytest.mark.parametrize("options", [{}, {"momentum": 0.9}, {"momentum": 0.9, "nesterov": True, "weight_decay": 0.01}])
+def test_sgd_loop_gives_the_numpy_path_bits(options, monkeypatch):
+    """SGD's update t + (alpha * s) as one loop (optim/kernels.py) against NumPy's blocks, on
+    sizes below and above a block, with inf and nan in a gradient."""
+    def train(use_loops: bool):
+        with monkeypatch.context() as m:
+            if not use_loops:
+                m.setattr(loops, "_numba", None)
+                m.setattr(loops, "_checked", True)
+            rng = np.random.default_rng(15)
+            params = [memograd.nn.Parameter(memograd.tensor(rng.standard_normal(s).astype(np.float32)))
+                      for s in ((300, 257), (7,))]
+            opt = memograd.optim.SGD(params, lr=0.37, **options)
+            for i in range(3):
+                for p in params:
+                    grad = rng.standard_normal(tuple(p.shape)).astype(np.float32)
+                    if i == 2:
+                        grad.reshape(-1)[:2] = (np.inf, np.nan)
+                    p.grad = memograd.tensor(grad)
+                opt.step()
+            return [p.detach().numpy().copy() for p in params]
+
+    for a, b in zip(train(True), train(False)):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_adam_loop_leaves_a_state_in_another_layout_to_the_numpy_path():
     """A running average that is not C-contiguous (as a loaded state may be) is updated where it
     is, by the NumPy path: the loop would update a flattened copy."""
