@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import loops
 from ..inplace import bump_version
+from .kernels import load_loops
 from .optimizer import Optimizer, check_range
 
 
@@ -36,6 +37,7 @@ class Adam(Optimizer):
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
+        load_loops()
 
     def _check(self, options: dict) -> None:
         name = self._name

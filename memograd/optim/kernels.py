@@ -10,6 +10,13 @@ from .. import loops
 BLOCK = 1 << 16
 
 
+def load_loops() -> None:
+    """Import Numba for the update loops when an optimizer is made, not in the middle of its first
+    step: there its allocations land among the step's arrays and leave the heap fragmented for
+    every later step (W2's step: 4 MiB more peak RSS; benchmarks/RESULTS.md, round 8)."""
+    loops.available()
+
+
 def add_scaled_(target: np.ndarray, source: np.ndarray, alpha: float) -> None:
     """target += alpha * source, in place.
 

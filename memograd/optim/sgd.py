@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from ..inplace import bump_version
 from ..tensor import Tensor
-from .kernels import add_scaled_
+from .kernels import add_scaled_, load_loops
 from .optimizer import Optimizer, check_range
 
 
@@ -32,6 +32,7 @@ class SGD(Optimizer):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
+        load_loops()
 
     def _check(self, options: dict) -> None:
         check_range("SGD", "learning rate", options["lr"])
