@@ -56,6 +56,20 @@ def test_small_arrays_other_dtypes_and_the_limit_bypass_the_pool(monkeypatch):
     assert workspace._pool == {} and made.shape == BIG
 
 
+def test_a_full_pool_drops_its_unused_arrays_before_it_stops_pooling(monkeypatch):
+    """Sizes no longer asked for (a sequence length that changed) make room for new ones."""
+    monkeypatch.setattr(workspace, "limit", 3 * 512 * 257 * 4)  # room for three arrays of about BIG
+    old_sizes = [workspace.empty((512, 256 + k), np.float32) for k in range(2)]
+    in_use = workspace.empty(BIG, np.float32)
+    del old_sizes  # unused now
+    new = workspace.empty((600, 256), np.float32)  # would not fit beside the three
+    assert sorted(key[0] for key in workspace._pool) == [512 * 256, 600 * 256]
+    assert workspace._held == (512 + 600) * 256 * 4
+    del new
+    assert id(workspace.empty((300, 512), np.float32).base) == id(workspace._pool[(600 * 256, np.dtype(np.float32))][0])
+    assert in_use.shape == BIG
+
+
 def test_release_gives_back_only_what_is_unused():
     in_use = workspace.empty(BIG, np.float32)
     unused = workspace.empty(BIG, np.float32)

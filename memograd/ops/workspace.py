@@ -9,7 +9,9 @@ embedding's gradient draw from this pool, and the step 13-20% faster: benchmarks
 round 8). `empty` instead keeps each array it makes and hands it out again once nothing
 refers to it: no array, view or tensor (views hold their base, so a reference count shows
 whether anything still reads the memory). Only NumPy arrays of at least MIN_BYTES go through
-the pool, and it holds at most `limit` bytes; past that, arrays are made and freed as usual.
+the pool, and it holds at most `limit` bytes: when full, it drops its unused arrays (sizes no
+longer asked for, as when sequence lengths change), and past that, arrays are made and freed as
+usual.
 `release()` gives every unused array back to malloc (what PyTorch's `torch.cuda.empty_cache()`
 does for its pool).
 
@@ -40,7 +42,7 @@ ENABLED = sys.implementation.name == "cpython" and not sysconfig.get_config_var(
 _lock = threading.Lock()
 _pool: dict = {}  # (element count, dtype) -> every array made for that key, in use or not
 _held = 0  # bytes of all the arrays in _pool
-limit = 1 << 30
+limit = 512 << 20  # bytes
 
 
 def _forget_in_child() -> None:
@@ -78,7 +80,6 @@ def empty(shape: tuple, dtype, xp=np):
 
 
 def _take(count: int, dtype: np.dtype) -> np.ndarray:
-    global _held
     key = (count, dtype)
     with _lock:
         arrays = _pool.get(key)
@@ -87,30 +88,43 @@ def _take(count: int, dtype: np.dtype) -> np.ndarray:
                 if sys.getrefcount(array) == _FREE:
                     return array
         array = np.empty(count, dtype)
+        # full: the unused arrays go first (of sizes no longer asked for, say, as sequence
+        # lengths change), so the pool holds at most `limit`, and what is in use comes first
+        if _held + array.nbytes > limit:
+            _drop_unused()
         if _held + array.nbytes <= limit:
             _pool.setdefault(key, []).append(array)
-            _held += array.nbytes
+            _add_held(array.nbytes)
         return array
 
 
 def release() -> int:
     """Drop every array of the pool that is not in use; returns the bytes given back."""
-    global _held
-    freed = 0
     with _lock:
-        for key in list(_pool):
-            kept = []
-            for array in _pool[key]:
-                if sys.getrefcount(array) == _FREE:
-                    freed += array.nbytes
-                else:
-                    kept.append(array)
-            if kept:
-                _pool[key] = kept
+        return _drop_unused()
+
+
+def _drop_unused() -> int:
+    """release() with the lock held."""
+    freed = 0
+    for key in list(_pool):
+        kept = []
+        for array in _pool[key]:
+            if sys.getrefcount(array) == _FREE:
+                freed += array.nbytes
             else:
-                del _pool[key]
-        _held -= freed
+                kept.append(array)
+        if kept:
+            _pool[key] = kept
+        else:
+            del _pool[key]
+    _add_held(-freed)
     return freed
+
+
+def _add_held(nbytes: int) -> None:
+    global _held
+    _held += nbytes
 
 
 def matmul(a, b, xp=np):
