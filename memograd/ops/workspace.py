@@ -10,10 +10,9 @@ round 8). `empty` instead keeps each array it makes and hands it out again once 
 refers to it: no array, view or tensor (views hold their base, so a reference count shows
 whether anything still reads the memory). Only NumPy arrays of at least MIN_BYTES go through
 the pool, and it holds at most `limit` bytes: when full, it drops its unused arrays (sizes no
-longer asked for, as when sequence lengths change), and past that, arrays are made and freed as
-usual.
-`release()` gives every unused array back to malloc (what PyTorch's `torch.cuda.empty_cache()`
-does for its pool).
+longer asked for, as when sequence lengths change), and past that, arrays are made and freed
+as usual. `release()` gives every unused array back to malloc (what PyTorch's
+`torch.cuda.empty_cache()` does for its pool).
 
 backend.retain_freed_memory() ends the faults for every array, by telling malloc to keep freed
 memory; `memograd train` and the benchmark suite call it, but it changes the whole process, so
@@ -88,8 +87,8 @@ def _take(count: int, dtype: np.dtype) -> np.ndarray:
                 if sys.getrefcount(array) == _FREE:
                     return array
         array = np.empty(count, dtype)
-        # full: the unused arrays go first (of sizes no longer asked for, say, as sequence
-        # lengths change), so the pool holds at most `limit`, and what is in use comes first
+        # full: drop the unused arrays (sizes no longer asked for, as when sequence lengths
+        # change) before giving up on pooling this one
         if _held + array.nbytes > limit:
             _drop_unused()
         if _held + array.nbytes <= limit:
