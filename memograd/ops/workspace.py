@@ -63,7 +63,7 @@ def _free_refcount() -> int:
         return sys.getrefcount(array)
 
 
-_FREE = _free_refcount()
+_FREE = _free_refcount() if ENABLED else None  # PyPy has no sys.getrefcount
 
 
 def empty(shape: tuple, dtype, xp=np):
