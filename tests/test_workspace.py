@@ -7,6 +7,7 @@ import memograd as mg
 from memograd.ops import workspace
 
 BIG = (512, 256)  # 512 KiB of float32: pooled
+pytestmark = pytest.mark.skipif(not workspace.ENABLED, reason="the pool is off outside CPython with a GIL")
 
 
 @pytest.fixture(autouse=True)
