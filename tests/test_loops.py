@@ -236,24 +236,36 @@ def test_lstm_step_loops_give_the_numpy_steps_bits_on_extreme_values():
     assert np.isnan(a[2, 2, 2]) and a[0, 0, 0] == 1.0 and a[1, 1, 1] == 0.0 and a[3, 3, 0] == 1.0
 
 
+def _optimizer_steps(monkeypatch, use_loops: bool, make_optimizer, shapes: tuple, steps: int, seed: int,
+                     poison_last: bool = False):
+    """`steps` updates of float32 parameters of `shapes` with random gradients, with or without
+    the loops; with poison_last, the last gradients start with inf and nan. -> (params, optimizer)."""
+    with monkeypatch.context() as m:
+        if not use_loops:
+            m.setattr(loops, "_numba", None)
+            m.setattr(loops, "_checked", True)
+        rng = np.random.default_rng(seed)
+        params = [memograd.nn.Parameter(memograd.tensor(rng.standard_normal(s).astype(np.float32))) for s in shapes]
+        opt = make_optimizer(params)
+        for i in range(steps):
+            for p in params:
+                grad = rng.standard_normal(tuple(p.shape)).astype(np.float32)
+                if poison_last and i == steps - 1:
+                    grad.reshape(-1)[:2] = (np.inf, np.nan)
+                p.grad = memograd.tensor(grad)
+            opt.step()
+        return params, opt
+
+
 @pytest.mark.parametrize("options", [{"weight_decay": 0.1}, {"maximize": True}, {"amsgrad": True}])
 @pytest.mark.parametrize("optimizer", ["Adam", "AdamW"])
 def test_adam_loop_gives_the_numpy_path_bits(optimizer, options, monkeypatch):
     def train(use_loops: bool):
-        with monkeypatch.context() as m:
-            if not use_loops:
-                m.setattr(loops, "_numba", None)
-                m.setattr(loops, "_checked", True)
-            rng = np.random.default_rng(14)
-            params = [memograd.nn.Parameter(memograd.tensor(rng.standard_normal(s).astype(np.float32)))
-                      for s in ((5, 7), (7,))]
-            opt = getattr(memograd.optim, optimizer)(params, lr=0.01, **options)
-            for _ in range(4):
-                for p in params:
-                    p.grad = memograd.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32))
-                opt.step()
-            return [p.detach().numpy().copy() for p in params] + [
-                opt.state[p][k].numpy().copy() for p in params for k in ("exp_avg", "exp_avg_sq")]
+        params, opt = _optimizer_steps(monkeypatch, use_loops,
+                                       lambda ps: getattr(memograd.optim, optimizer)(ps, lr=0.01, **options),
+                                       ((5, 7), (7,)), steps=4, seed=14)
+        return [p.detach().numpy().copy() for p in params] + [
+            opt.state[p][k].numpy().copy() for p in params for k in ("exp_avg", "exp_avg_sq")]
 
     for a, b in zip(train(True), train(False)):
         assert np.array_equal(a, b)
@@ -264,22 +276,9 @@ def test_sgd_loop_gives_the_numpy_path_bits(options, monkeypatch):
     """SGD's update t + (alpha * s) as one loop (optim/kernels.py) against NumPy's blocks, on
     sizes below and above a block, with inf and nan in a gradient."""
     def train(use_loops: bool):
-        with monkeypatch.context() as m:
-            if not use_loops:
-                m.setattr(loops, "_numba", None)
-                m.setattr(loops, "_checked", True)
-            rng = np.random.default_rng(15)
-            params = [memograd.nn.Parameter(memograd.tensor(rng.standard_normal(s).astype(np.float32)))
-                      for s in ((300, 257), (7,))]
-            opt = memograd.optim.SGD(params, lr=0.37, **options)
-            for i in range(3):
-                for p in params:
-                    grad = rng.standard_normal(tuple(p.shape)).astype(np.float32)
-                    if i == 2:
-                        grad.reshape(-1)[:2] = (np.inf, np.nan)
-                    p.grad = memograd.tensor(grad)
-                opt.step()
-            return [p.detach().numpy().copy() for p in params]
+        params, _ = _optimizer_steps(monkeypatch, use_loops, lambda ps: memograd.optim.SGD(ps, lr=0.37, **options),
+                                     ((300, 257), (7,)), steps=3, seed=15, poison_last=True)
+        return [p.detach().numpy().copy() for p in params]
 
     for a, b in zip(train(True), train(False)):
         np.testing.assert_array_equal(a, b)
