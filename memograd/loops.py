@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import os
 import threading
+import types
 
 import numpy as np
 
 _numba = None
 _checked = False
-_lock = threading.Lock()  # blockwise's threads may make the first call together
+_lock = threading.RLock()  # blockwise's threads may make the first call together; reentrant for inner loops
 
 
 def available() -> bool:
@@ -77,11 +78,30 @@ class Loop:
     def __call__(self, *arrays):
         compiled = self._compiled
         if compiled is None:
-            if not available():
-                raise RuntimeError(f"memograd.loops: {self.__name__} called without Numba "
-                                   "(check loops.available() first)")
-            with _lock:
-                if self._compiled is None:
-                    self._compiled = _numba.njit(self.python, **self._options)
-                compiled = self._compiled
+            compiled = self.dispatcher()
         return compiled(*arrays)
+
+    def dispatcher(self):
+        """Numba's dispatcher for the loop (compiling at its first call). A loop may call other
+        loops: the names it reads that are Loops are given to Numba as their dispatchers. Numba's
+        cache checks only the caller's own file: after editing an inner loop in another file,
+        delete that caller's cache (__pycache__/*.nbi, *.nbc)."""
+        if not available():
+            raise RuntimeError(f"memograd.loops: {self.__name__} called without Numba "
+                               "(check loops.available() first)")
+        with _lock:
+            if self._compiled is None:
+                self._compiled = _numba.njit(_with_inner_dispatchers(self.python), **self._options)
+            return self._compiled
+
+
+def _with_inner_dispatchers(fn):
+    """`fn`, or a copy of it whose global and closure names bound to Loops are their dispatchers."""
+    inner = {name: value.dispatcher() for name in fn.__code__.co_names
+             if isinstance(value := fn.__globals__.get(name), Loop)}
+    cells = fn.__closure__ or ()
+    closure = tuple(types.CellType(cell.cell_contents.dispatcher()) if isinstance(cell.cell_contents, Loop) else cell
+                    for cell in cells)
+    if not inner and closure == cells:
+        return fn
+    return types.FunctionType(fn.__code__, {**fn.__globals__, **inner}, fn.__name__, fn.__defaults__, closure or None)

@@ -145,6 +145,22 @@ def test_a_loop_compiles_what_is_written():
     assert row_sums.python.__name__ == "row_sums"
 
 
+def test_a_loop_calls_other_loops_compiled():
+    @loops.loop
+    def square(x, i):
+        return x[i] * x[i]
+
+    @loops.loop
+    def sum_of_squares(x, out):
+        for i in range(x.size):
+            out[0] += square(x, i)
+
+    x, out = np.arange(5.0), np.zeros(1)
+    sum_of_squares(x, out)
+    assert out[0] == 30.0
+    assert square.dispatcher() is square.dispatcher()
+
+
 def test_without_numba_the_ops_take_their_numpy_path(without_numba):
     x = np.random.default_rng(8).standard_normal((3, 4, 8)).astype(np.float32)
     out = _run(lambda t: memograd.nn.functional.layer_norm(gelu.gelu(t), (8,)), [x])
