@@ -18,6 +18,7 @@ Python loops."""
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 
 import numpy as np
@@ -54,13 +55,15 @@ def available() -> bool:
 
 
 def _numpy_sgemm_address():
-    """The address of sgemm in the BLAS library NumPy loaded, or None."""
+    """The address of ILP64 sgemm in the BLAS library NumPy loaded (NumPy's own first), or None."""
     try:
         with open("/proc/self/maps") as maps:
             paths = {line.split(None, 5)[5].strip() for line in maps if len(line.split(None, 5)) == 6}
     except OSError:
         return None
-    for path in sorted(p for p in paths if "blas" in p.rsplit("/", 1)[-1].lower() and ".so" in p):
+    numpy_dir = os.path.dirname(np.__file__)  # its wheels' libraries lie beside it, in numpy.libs
+    candidates = (p for p in paths if "blas" in os.path.basename(p).lower() and ".so" in p)
+    for path in sorted(candidates, key=lambda p: (not p.startswith(numpy_dir), p)):
         try:
             library = ctypes.CDLL(path)  # already loaded by NumPy: the same copy, not a second one
         except OSError:
