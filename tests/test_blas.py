@@ -66,3 +66,11 @@ def test_lstm_takes_the_walks(monkeypatch):
                             calls.append(_name) or _run(*args))
     _lstm_results((3, 2, 3, 4), False, True)
     assert calls == ["_forward_walk", "_backward_walk"]
+
+
+def test_no_library_without_a_memory_map(monkeypatch):
+    def no_maps(*args, **kwargs):
+        raise OSError("no /proc here")
+
+    monkeypatch.setattr("builtins.open", no_maps)
+    assert blas._numpy_sgemm_address() is None
