@@ -100,8 +100,9 @@ def _with_inner_dispatchers(fn):
     inner = {name: value.dispatcher() for name in fn.__code__.co_names
              if isinstance(value := fn.__globals__.get(name), Loop)}
     cells = fn.__closure__ or ()
-    closure = tuple(types.CellType(cell.cell_contents.dispatcher()) if isinstance(cell.cell_contents, Loop) else cell
-                    for cell in cells)
-    if not inner and closure == cells:
+    inner_cells = [isinstance(cell.cell_contents, Loop) for cell in cells]
+    if not inner and not any(inner_cells):
         return fn
+    closure = tuple(types.CellType(cell.cell_contents.dispatcher()) if is_loop else cell
+                    for cell, is_loop in zip(cells, inner_cells))
     return types.FunctionType(fn.__code__, {**fn.__globals__, **inner}, fn.__name__, fn.__defaults__, closure or None)
